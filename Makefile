@@ -1,0 +1,46 @@
+# caselib: two commands on a fresh machine (see README).
+#   make serve   set up and start the library on http://127.0.0.1:8000
+#   make test    set up and run the test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test lint serve index check clean browser-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first: the CPU wheel, so nothing pulls a multi-GB CUDA build
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium for the browser tests (never a browser download); skipped if present.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium not found at /usr/bin/chromium: browser tests will be skipped"; fi; \
+	fi
+
+test: setup browser-deps
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check indexer webapp tests scripts benchmarks
+	$(BIN)/ruff format --check indexer webapp tests scripts benchmarks
+
+check: setup
+	$(BIN)/caselib check --strict cases
+
+index: setup
+	HF_HUB_OFFLINE=1 $(BIN)/caselib index
+
+serve: setup
+	HF_HUB_OFFLINE=1 $(BIN)/caselib serve
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

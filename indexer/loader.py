@@ -1,0 +1,123 @@
+"""Read case files from disk: the only module that opens them.
+
+``load_library`` never stops at a bad file: each becomes ``Problem``s and is skipped,
+and every valid file becomes a ``Case``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .frontmatter import FrontMatterError, parse_yaml, split
+from .model import ERROR, Case, Problem
+from .validate import validate
+
+MAX_BYTES = 1_000_000
+
+
+@dataclass
+class LoadResult:
+    cases: list[Case] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    def errors(self, strict: bool = False) -> list[Problem]:
+        return [p for p in self.problems if strict or p.severity == ERROR]
+
+    @property
+    def skipped_paths(self) -> list[str]:
+        return sorted({p.path for p in self.problems if p.severity == ERROR})
+
+
+def display_path(path: Path) -> str:
+    """Path relative to the working directory when possible (what a user typed)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def case_files(paths: list[Path] | Path) -> list[Path]:
+    """Expand folders to their ``*.md`` files (README.md excluded), sorted."""
+    if isinstance(paths, Path):
+        paths = [paths]
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(f for f in sorted(p.glob("*.md")) if f.name.lower() != "readme.md")
+        else:
+            files.append(p)
+    return files
+
+
+def read_case(path: Path, shown: str | None = None) -> tuple[Case | None, list[Problem]]:
+    """Load one file: a Case when it has no errors, and all its problems."""
+    shown = shown or display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit: "
+                              "move long annexes to a linked source")]
+    if b"\x00" in raw:
+        return None, [Problem(shown, 0, "", "file is binary (contains NUL bytes), not a Markdown text file")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): "
+                              "save the file as UTF-8")]
+    try:
+        yaml_text, body, body_line = split(text)
+        doc = parse_yaml(yaml_text, 2)
+    except FrontMatterError as exc:
+        return None, [Problem(shown, exc.line, "", str(exc))]
+    problems, sections = validate(doc, body, body_line, shown, path.stem)
+    if any(p.severity == ERROR for p in problems):
+        return None, problems
+    case = Case(
+        id=doc.data["id"],
+        path=shown,
+        meta=doc.data,
+        body=body,
+        sections=tuple(sections),
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        warnings=tuple(problems),
+        key_lines={k: doc.key_line((k,)) for k in doc.data},
+    )
+    return case, problems
+
+
+def load_library(paths: list[Path] | Path) -> LoadResult:
+    """Load every case file under ``paths``; check ids are unique and ``related`` ids exist."""
+    result = LoadResult()
+    files = case_files(paths)
+    result.files = len(files)
+    # related ids may point at any case file beside the ones checked
+    folders = {f.parent for f in files}
+    stems = {f.stem for f in files} | {g.stem for d in folders for g in case_files(d)}
+    by_id: dict[str, Case] = {}
+    for f in files:
+        case, problems = read_case(f)
+        result.problems.extend(problems)
+        if case is None:
+            continue
+        if case.id in by_id:
+            first = by_id[case.id]
+            result.problems.append(Problem(case.path, 2, "id", f"duplicate id '{case.id}', already used by "
+                                           f"{first.path}: give this case its own id and file name"))
+            continue
+        by_id[case.id] = case
+    for case in list(by_id.values()):
+        dangling = [r for r in case.related if r not in stems]
+        if dangling:
+            result.problems.append(Problem(case.path, case.key_lines.get("related", 1), "related",
+                                           f"unknown case id(s) {', '.join(dangling)}: no cases/<id>.md file "
+                                           "has that id; fix the spelling or remove it"))
+            del by_id[case.id]
+    result.cases = sorted(by_id.values(), key=lambda c: c.id)
+    result.problems.sort(key=lambda p: (p.path, p.line))
+    return result

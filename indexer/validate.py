@@ -1,0 +1,251 @@
+"""Check one case file's front matter and body; collect every problem with its line.
+
+``validate`` never raises on bad content: it returns ``Problem``s. Rules that need the
+whole library (duplicate ids, dangling ``related`` ids) live in ``loader``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from . import vocab
+from .frontmatter import YamlDoc
+from .model import ERROR, WARNING, Problem, Section
+
+SUMMARY_MAX_WORDS = 120
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^(```|~~~)")
+_TODO = re.compile(r"\bTODO\b")
+
+_validator: Draft202012Validator | None = None
+
+
+def _schema_validator() -> Draft202012Validator:
+    global _validator
+    if _validator is None:
+        _validator = Draft202012Validator(vocab.schema())
+    return _validator
+
+
+def _field(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _closest(value: Any, choices: list[str]) -> str | None:
+    found = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _schema_at(path: tuple[Any, ...]) -> dict[str, Any]:
+    """The sub-schema describing the value at a data path (best effort)."""
+    node = vocab.schema()
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return node
+
+
+def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
+    problems = []
+    for err in sorted(_schema_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        p = tuple(err.absolute_path)
+        if isinstance(err.instance, str) and _TODO.search(err.instance):
+            continue  # a placeholder from `caselib new`: reported once, as a TODO warning
+        line = doc.line(p)
+        fld = _field(p)
+        if err.validator == "additionalProperties":
+            allowed = list(err.schema.get("properties", {}))
+            extra = [k for k in err.instance if k not in allowed]
+            for key in extra:
+                guess = _closest(key, allowed)
+                hint = f"did you mean '{guess}'?" if guess else f"allowed keys here: {', '.join(allowed)}"
+                problems.append(
+                    Problem(path, doc.key_line((*p, key)), _field((*p, key)), f"unknown key '{key}': {hint}")
+                )
+            continue
+        if err.validator == "required":
+            missing = err.message.split("'")[1] if "'" in err.message else err.message
+            problems.append(
+                Problem(path, line, _field((*p, missing)), f"required field '{missing}' is missing: add it ("
+                        f"see docs/registration-format.md#{missing.replace('_', '-')})")
+            )
+            continue
+        if err.validator == "enum":
+            allowed = err.validator_value
+            guess = _closest(err.instance, allowed)
+            hint = f"did you mean '{guess}'? " if guess else ""
+            problems.append(
+                Problem(path, line, fld, f"'{err.instance}' is not allowed; {hint}allowed values: {', '.join(allowed)}")
+            )
+            continue
+        if err.validator == "pattern" and p and p[0] == "countries":
+            guess = vocab.suggest_country(err.instance)
+            hint = f"did you mean '{guess}'?" if guess else "use an ISO 3166-1 alpha-2 code such as 'PA' or 'CO'"
+            problems.append(Problem(path, line, fld, f"'{err.instance}' is not an ISO 3166-1 alpha-2 code: {hint}"))
+            continue
+        if err.validator == "type":
+            want = err.validator_value
+            got = type(err.instance).__name__
+            names = {"array": "a list", "object": "a mapping (key: value lines)", "string": "text",
+                     "integer": "a whole number", "null": "empty"}
+            want_s = " or ".join(names.get(w, w) for w in (want if isinstance(want, list) else [want]))
+            fix = ""
+            if want == "array" and not isinstance(err.instance, (list, dict)):
+                fix = f"; write it as a list, e.g. [{err.instance}]"
+            elif want == "string" and isinstance(err.instance, (int, float)):
+                fix = f"; quote it, e.g. \"{err.instance}\""
+            problems.append(Problem(path, line, fld, f"expected {want_s}, got {got}{fix}"))
+            continue
+        if err.validator in ("anyOf", "oneOf") and p and p[0] == "period":
+            problems.append(
+                Problem(path, line, fld, f"'{err.instance}' is not a year (2009) or year-month (\"2009-05\")")
+            )
+            continue
+        if err.validator == "pattern":
+            desc = _schema_at(p).get("description", "")
+            problems.append(
+                Problem(path, line, fld, f"'{err.instance}' has the wrong form ({desc or err.validator_value})")
+            )
+            continue
+        if err.validator in ("minItems", "minLength"):
+            problems.append(Problem(path, line, fld, f"is empty or too short: {err.message}"))
+            continue
+        if err.validator == "uniqueItems":
+            problems.append(Problem(path, line, fld, "lists the same value twice: remove the repeat"))
+            continue
+        problems.append(Problem(path, line, fld, err.message))
+    return problems
+
+
+def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
+    """Rules a JSON Schema cannot express."""
+    m = doc.data
+    out: list[Problem] = []
+    for dup_path, dup_line in doc.duplicates:
+        out.append(Problem(path, dup_line, _field(dup_path), "key appears twice: keep one (YAML keeps only the last)"))
+    if isinstance(m.get("id"), str) and m["id"] != stem:
+        out.append(
+            Problem(path, doc.line(("id",)), "id", f"'{m['id']}' differs from the file name '{stem}.md': "
+                    f"make them equal (rename the file or set id: {stem})")
+        )
+    for i, code in enumerate(m.get("countries") or []):
+        if isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) and not vocab.is_country(code):
+            guess = vocab.suggest_country(code)
+            hint = f" did you mean '{guess}'?" if guess and guess != code else ""
+            out.append(Problem(path, doc.line(("countries", i)), f"countries[{i}]",
+                               f"'{code}' is not an ISO 3166-1 country code.{hint}"))
+    summary = m.get("summary")
+    if isinstance(summary, dict):
+        for lang, text in summary.items():
+            if isinstance(text, str) and len(text.split()) > SUMMARY_MAX_WORDS:
+                out.append(Problem(path, doc.line(("summary", lang)), f"summary.{lang}",
+                                   f"has {len(text.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer"))
+    period = m.get("period")
+    if isinstance(period, dict) and period.get("end") is not None:
+        start, end = str(period.get("start")), str(period.get("end"))
+        if re.fullmatch(r"\d{4}(-\d{2})?", start) and re.fullmatch(r"\d{4}(-\d{2})?", end) and end < start:
+            out.append(Problem(path, doc.line(("period", "end")), "period.end",
+                               f"ends ({end}) before it starts ({start}): correct one of them"))
+    evidence = m.get("evidence")
+    if isinstance(evidence, dict):
+        if evidence.get("stage") == "not-evaluated" and evidence.get("rating") not in (None, "not-rated"):
+            out.append(Problem(path, doc.line(("evidence", "rating")), "evidence.rating",
+                               f"'{evidence.get('rating')}' needs an evaluation, but stage is 'not-evaluated': "
+                               "use rating 'not-rated' or cite the evaluation and set the stage"))
+    if isinstance(m.get("id"), str) and m["id"] in (m.get("related") or []):
+        i = m["related"].index(m["id"])
+        out.append(Problem(path, doc.line(("related", i)), f"related[{i}]", "a case cannot be related to itself"))
+    _todo_walk(m, (), doc, path, out)
+    return out
+
+
+def _todo_walk(value: Any, p: tuple[Any, ...], doc: YamlDoc, path: str, out: list[Problem]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _todo_walk(v, (*p, k), doc, path, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _todo_walk(v, (*p, i), doc, path, out)
+    elif isinstance(value, str) and _TODO.search(value):
+        out.append(Problem(path, doc.line(p), _field(p), "still holds a TODO placeholder: fill it in", WARNING))
+
+
+def parse_sections(body: str, body_start_line: int) -> list[Section]:
+    """Split a Markdown body into its level-2 sections (headings inside code fences ignored)."""
+    sections: list[Section] = []
+    current: tuple[str, int] | None = None
+    buf: list[str] = []
+    in_fence = False
+    for offset, raw in enumerate(body.split("\n")):
+        if _FENCE.match(raw.strip()):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING.match(raw)
+        if match and len(match.group(1)) == 2:
+            if current:
+                sections.append(_make_section(current, buf))
+            current, buf = (match.group(2).strip(), body_start_line + offset), []
+        elif current:
+            buf.append(raw)
+    if current:
+        sections.append(_make_section(current, buf))
+    return sections
+
+
+def _make_section(current: tuple[str, int], buf: list[str]) -> Section:
+    heading, line = current
+    folded = vocab.fold(heading)
+    key = next((k for k, names in vocab.SECTIONS if folded in {vocab.fold(n) for n in names.values()}),
+               re.sub(r"[^a-z0-9]+", "-", folded).strip("-"))
+    return Section(key=key, heading=heading, text="\n".join(buf).strip(), line=line)
+
+
+def _body_problems(sections: list[Section], body: str, lang: str, path: str, body_line: int) -> list[Problem]:
+    out: list[Problem] = []
+    if not body.strip():
+        names = ", ".join(n["en"] for _, n in vocab.SECTIONS)
+        return [Problem(path, body_line, "body", f"the body is empty: add the sections {names} as '## ' headings")]
+    keys = [s.key for s in sections]
+    required = [k for k, _ in vocab.SECTIONS]
+    names = dict(vocab.SECTIONS)
+    last_index, last_line = -1, body_line
+    for key in required:
+        heading = names[key].get(lang, names[key]["en"])
+        if key not in keys:
+            alt = f" (or '## {names[key]['en']}')" if lang != "en" else ""
+            out.append(Problem(path, last_line, "body", f"missing section '## {heading}'{alt}: add it after line {last_line}"))
+            continue
+        idx = keys.index(key)
+        sec = sections[idx]
+        if idx < last_index:
+            out.append(Problem(path, sec.line, "body", f"section '{sec.heading}' is out of order; required order: "
+                               + " · ".join(n.get(lang, n["en"]) for _, n in vocab.SECTIONS)))
+        last_index, last_line = max(last_index, idx), sec.line
+        if not sec.text:
+            out.append(Problem(path, sec.line, "body", f"section '{sec.heading}' is empty: write what the sources say, "
+                               "or 'Not documented in the sources.'", WARNING))
+    for sec in sections:
+        if _TODO.search(sec.text):
+            out.append(Problem(path, sec.line, "body", f"section '{sec.heading}' still holds a TODO placeholder", WARNING))
+    return out
+
+
+def validate(doc: YamlDoc, body: str, body_start_line: int, path: str, stem: str) -> tuple[list[Problem], list[Section]]:
+    """Every problem of one file (errors and warnings) and its parsed sections."""
+    if not isinstance(doc.data, dict):
+        got = "nothing" if doc.data is None else type(doc.data).__name__
+        return [Problem(path, doc.line(()), "", f"front matter must be a mapping of 'key: value' lines, got {got}")], []
+    problems = _schema_problems(doc, path) + _rule_problems(doc, path, stem)
+    sections = parse_sections(body, body_start_line)
+    lang = doc.data.get("language") if doc.data.get("language") in ("en", "es", "pt") else "en"
+    problems += _body_problems(sections, body, lang, path, body_start_line)
+    problems.sort(key=lambda p: (p.line, p.field))
+    return problems, sections
