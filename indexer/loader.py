@@ -7,7 +7,7 @@ and every valid file becomes a ``Case``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
@@ -28,7 +28,9 @@ class LoadResult:
 
     @property
     def skipped_paths(self) -> list[str]:
-        return sorted({p.path for p in self.problems if p.severity == ERROR})
+        """Files with errors that could not be loaded as cases."""
+        loaded = {c.path for c in self.cases}
+        return sorted({p.path for p in self.problems if p.severity == ERROR} - loaded)
 
 
 def display_path(path: Path) -> str:
@@ -111,13 +113,15 @@ def load_library(paths: list[Path] | Path) -> LoadResult:
                                            f"{first.path}: give this case its own id and file name"))
             continue
         by_id[case.id] = case
-    for case in list(by_id.values()):
+    for cid, case in list(by_id.items()):
         dangling = [r for r in case.related if r not in stems]
         if dangling:
+            # an error for `check`, but the case itself stays usable: only the broken links are dropped
             result.problems.append(Problem(case.path, case.key_lines.get("related", 1), "related",
                                            f"unknown case id(s) {', '.join(dangling)}: no cases/<id>.md file "
                                            "has that id; fix the spelling or remove it"))
-            del by_id[case.id]
+            meta = dict(case.meta, related=[r for r in case.related if r in stems])
+            by_id[cid] = replace(case, meta=meta)
     result.cases = sorted(by_id.values(), key=lambda c: c.id)
     result.problems.sort(key=lambda p: (p.path, p.line))
     return result

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from . import vocab
 from .frontmatter import YamlDoc
-from .model import ERROR, WARNING, Problem, Section
+from .model import WARNING, Problem, Section
 
 SUMMARY_MAX_WORDS = 120
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")

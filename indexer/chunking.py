@@ -1,0 +1,94 @@
+"""Section-aware chunks that fit the embedding model; pure functions.
+
+Each case yields one chunk per summary language and one or more chunks per body section
+(the Sources section is left to the keyword index). Every chunk's embedded text starts with
+the case title and the section heading, so a chunk read alone still says what it is about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .model import Case
+
+MAX_TOKENS = 200  # word pieces per chunk, prefix included (the model reads up to 256)
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_MD = re.compile(r"[*_`>#]+|\[([^\]]*)\]\([^)]*\)")
+SUMMARY_HEADINGS = {"en": "Summary", "es": "Resumen", "pt": "Resumo", "fr": "Résumé"}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    case_id: str
+    key: str  # 'summary-en', 'summary-es', 'context', 'practice', ...
+    heading: str
+    text: str  # what is shown as a snippet (no prefix)
+    embed_text: str  # what the model reads: prefix + text
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha1(self.embed_text.encode("utf-8")).hexdigest()
+
+
+def plain(markdown: str) -> str:
+    """Markdown to plain text, enough for embedding and snippets."""
+    text = _MD.sub(lambda m: m.group(1) or "", markdown)
+    text = re.sub(r"^\s*[-+]\s+", "", text, flags=re.M)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """Greedy packing of paragraphs, then sentences, then words, into pieces of <= budget tokens."""
+    units: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        para = " ".join(para.split())
+        if not para:
+            continue
+        if count(para) <= budget:
+            units.append(para)
+            continue
+        for sentence in _SENTENCE.split(para):
+            if count(sentence) <= budget:
+                units.append(sentence)
+            else:  # a very long sentence: cut by words
+                words = sentence.split()
+                step = max(1, int(budget * 0.6))
+                units.extend(" ".join(words[i : i + step]) for i in range(0, len(words), step))
+    pieces: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current} {unit}".strip() if current else unit
+        if current and count(candidate) > budget:
+            pieces.append(current)
+            current = unit
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def chunk_case(case: Case, count_tokens: Callable[[str], int], max_tokens: int = MAX_TOKENS) -> list[Chunk]:
+    """All chunks of one case, in reading order."""
+    title = case.title
+    if case.title_original and case.title_original != title:
+        title = f"{title} ({case.title_original})"
+    chunks: list[Chunk] = []
+    for lang, text in case.summary.items():
+        heading = SUMMARY_HEADINGS.get(lang, "Summary")
+        prefix = f"{title}. {heading}: "
+        for piece in _pieces(text, max_tokens - count_tokens(prefix), count_tokens):
+            chunks.append(Chunk(case.id, f"summary-{lang}", heading, piece, prefix + piece))
+    for section in case.sections:
+        if section.key == "sources" or not section.text.strip():
+            continue
+        prefix = f"{title}. {section.heading}: "
+        budget = max(32, max_tokens - count_tokens(prefix))
+        for piece in _pieces(plain(section.text), budget, count_tokens):
+            chunks.append(Chunk(case.id, section.key, section.heading, piece, prefix + piece))
+    if not chunks:  # a case with neither summary nor body still gets found by its title
+        chunks.append(Chunk(case.id, "title", "Title", title, title))
+    return chunks

@@ -1,0 +1,63 @@
+"""Snippets: a window of text around the query's words, with matches wrapped in <mark>."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .keyword import LANGS, all_stopwords, analyzer
+from .vocab import fold
+
+_WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+
+
+def query_terms(query: str) -> dict[str, set[str]]:
+    """Analysed query words per language (stemmed, folded); stop words of any language dropped."""
+    words = " ".join(w for w in _WORD.findall(query) if fold(w) not in all_stopwords())
+    return {lang: {t.text for t in analyzer(lang)(words)} for lang in LANGS}
+
+
+def _matches(text: str, terms: dict[str, set[str]]) -> list[tuple[int, int]]:
+    spans: set[tuple[int, int]] = set()
+    for lang, wanted in terms.items():
+        if not wanted:
+            continue
+        for tok in analyzer(lang)(text, chars=True, removestops=True):
+            if tok.text in wanted:
+                spans.add((tok.startchar, tok.endchar))
+    return sorted(spans)
+
+
+def snippet(text: str, query: str | dict[str, set[str]], max_words: int = 40) -> str:
+    """HTML-safe snippet of ``text``: the ``max_words`` window with most matches, matches in <mark>."""
+    terms = query_terms(query) if isinstance(query, str) else query
+    words = list(_WORD.finditer(text))
+    spans = _matches(text, terms) if any(terms.values()) else []
+    start_i, end_i = 0, min(len(words), max_words)
+    if len(words) > max_words and spans:
+        starts = [m.start() for m in words]
+        best, best_count = 0, -1
+        for i in range(0, len(words) - max_words + 1):
+            lo, hi = starts[i], words[i + max_words - 1].end()
+            count = sum(1 for s, _ in spans if lo <= s < hi)
+            if count > best_count:
+                best, best_count = i, count
+        start_i, end_i = best, best + max_words
+    if not words:
+        return html.escape(text.strip())
+    lo = 0 if start_i == 0 else words[start_i].start()
+    hi = len(text) if end_i >= len(words) else words[end_i - 1].end()
+    out, pos = [], lo
+    for s, e in spans:
+        if s < lo or e > hi or s < pos:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:hi]))
+    body = "".join(out).strip()
+    return ("… " if lo > 0 else "") + body + (" …" if hi < len(text) else "")
+
+
+def count_matches(text: str, terms: dict[str, set[str]]) -> int:
+    return len(_matches(text, terms))

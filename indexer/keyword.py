@@ -1,0 +1,287 @@
+"""The keyword index: Whoosh (the ``whoosh-reloaded`` fork, pinned) behind a small build/open/search API.
+
+Text fields are analysed per language (English, Spanish, Portuguese Snowball stemming via
+PyStemmer, with stop words) and folded (``policia`` matches ``policía``). Facets are keyword
+fields so filters apply inside Whoosh before ranking. A ``spell`` field feeds "did you mean".
+Nothing outside this module imports Whoosh.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import Stemmer
+from whoosh import fields, index, qparser, scoring
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.lang import stopwords_for_language
+from whoosh.query import And, NumericRange, Or, Phrase, Term
+from whoosh.support.charset import accent_map
+
+from .chunking import plain
+from .model import Case
+from .vocab import fold
+
+LANGS = ("en", "es", "pt")
+_STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese"}
+FACET_FIELDS = (
+    "pillars", "countries", "themes", "institution_type", "evidence_stage", "evidence_rating",
+    "status", "channel", "language", "scale",
+)
+# Field boosts (BM25F): names and summaries say what a case is about; tuned on CISI and the judged queries.
+BOOSTS = {
+    "title": 3.0, "title_original": 3.0, "summary_en": 1.5, "summary_es": 1.5, "summary_pt": 1.5,
+    "body_en": 1.0, "body_es": 1.0, "body_pt": 1.0, "institution": 1.5, "partners": 0.5,
+}
+B, K1 = 0.75, 1.2
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class _Stem:
+    """Picklable Snowball stemmer (Whoosh pickles the schema with its analyzers)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self._stem = Stemmer.Stemmer(_STEMMERS[lang]).stemWord
+
+    def __call__(self, word: str) -> str:
+        return self._stem(word)
+
+    def __getstate__(self) -> dict:
+        return {"lang": self.lang}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["lang"])
+
+
+@cache
+def analyzer(lang: str):
+    """Tokenise, lowercase, drop stop words, stem (Snowball), fold accents."""
+    stops = frozenset(stopwords_for_language(lang)) | frozenset(fold(w) for w in stopwords_for_language(lang))
+    return (
+        RegexTokenizer(r"\w+(?:[-']\w+)*")
+        | LowercaseFilter()
+        | StopFilter(stoplist=stops, minsize=1)
+        | StemFilter(stemfn=_Stem(lang), cachesize=50000)
+        | CharsetFilter(accent_map)
+    )
+
+
+@cache
+def all_stopwords() -> frozenset[str]:
+    """Stop words of every indexed language, folded."""
+    return frozenset(fold(w) for lang in LANGS for w in stopwords_for_language(lang))
+
+
+@lru_cache(maxsize=None)
+def folding_analyzer():
+    """Names: tokenise, lowercase, fold accents, drop stop words of any language; no stemming."""
+    return spelling_analyzer() | StopFilter(stoplist=all_stopwords(), minsize=1)
+
+
+@lru_cache(maxsize=None)
+def spelling_analyzer():
+    """The spelling field: every word, folded."""
+    return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def make_schema() -> fields.Schema:
+    text = {
+        "title": fields.TEXT(analyzer=analyzer("en"), field_boost=BOOSTS["title"]),
+        "title_original": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["title_original"]),
+        "institution": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["institution"]),
+        "partners": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["partners"]),
+        "spell": fields.TEXT(analyzer=spelling_analyzer(), spelling=True),
+    }
+    for lang in LANGS:
+        text[f"summary_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"summary_{lang}"])
+        text[f"body_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"body_{lang}"])
+    facets = {name: fields.KEYWORD(commas=True, lowercase=False) for name in FACET_FIELDS}
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        start_year=fields.NUMERIC(int, sortable=True),
+        **text,
+        **facets,
+    )
+
+
+def document(case: Case) -> dict[str, Any]:
+    """The Whoosh document of one case."""
+    m = case.meta
+    lang = case.language if case.language in LANGS else "en"
+    body = plain(case.body)
+    inst = m.get("institution") or {}
+    doc: dict[str, Any] = {
+        "id": case.id,
+        "start_year": case.start_year,
+        "title": case.title,
+        "title_original": case.title_original or "",
+        "institution": " ".join(filter(None, [inst.get("name"), inst.get("name_original")])),
+        "partners": " ".join(m.get("partners") or []),
+        f"body_{lang}": body,
+    }
+    for slang, text in case.summary.items():
+        if slang in LANGS:
+            doc[f"summary_{slang}"] = text
+    doc["spell"] = " ".join([case.title, case.title_original or "", *case.summary.values(), body])
+    for name, values in case.facet_values().items():
+        doc[name] = ",".join(values)
+    return doc
+
+
+@dataclass
+class KeywordHits:
+    ids: list[str]  # ranked
+    scores: list[float]
+    total: int
+
+
+class KeywordIndex:
+    """Build, update, open and search the Whoosh index in one folder."""
+
+    def __init__(self, path: Path, ix: index.Index):
+        self.path = path
+        self._ix = ix
+        self._searcher = ix.searcher(weighting=scoring.BM25F(B=B, K1=K1))
+        self._forms = _load_forms(path)
+
+    # --- building ---------------------------------------------------------------
+    @staticmethod
+    def build(path: Path, cases: Iterable[Case], previous: Path | None = None,
+              changed: set[str] | None = None, removed: set[str] | None = None) -> None:
+        """Write the index at ``path``: from scratch, or by copying ``previous`` and
+        updating only ``changed`` and ``removed`` case ids."""
+        cases = list(cases)
+        if previous is not None and (previous / "MAIN_WRITELOCK").exists() is False and index.exists_in(previous):
+            shutil.copytree(previous, path)
+            ix = index.open_dir(str(path))
+            todo = [c for c in cases if c.id in (changed or set())]
+            with ix.writer(limitmb=256) as w:
+                for cid in (removed or set()) | (changed or set()):
+                    w.delete_by_term("id", cid)
+                for case in todo:
+                    w.add_document(**document(case))
+            forms = _load_forms(path)
+            _count_forms(todo, forms)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            ix = index.create_in(str(path), make_schema())
+            with ix.writer(limitmb=256, procs=1) as w:
+                for case in cases:
+                    w.add_document(**document(case))
+            forms = {}
+            _count_forms(cases, forms)
+        ix.close()
+        _save_forms(path, forms)
+
+    @classmethod
+    def open(cls, path: Path) -> KeywordIndex:
+        return cls(path, index.open_dir(str(path)))
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    # --- searching --------------------------------------------------------------
+    def parse(self, query: str):
+        """Parse a user query over every text field (OR of terms, phrases and operators honoured)."""
+        names = list(BOOSTS)
+        parser = qparser.MultifieldParser(names, self._ix.schema, fieldboosts=BOOSTS,
+                                          group=qparser.OrGroup.factory(0.0))
+        parser.remove_plugin_class(qparser.FieldsPlugin)  # 'a:b' is text, not a field name
+        try:
+            return parser.parse(query)
+        except Exception:  # noqa: BLE001 - any parser failure falls back to plain words
+            words = " ".join(_WORD.findall(query))
+            return parser.parse(words) if words else None
+
+    def search(self, query: str, filters: dict[str, list[str]] | None = None,
+               years: tuple[int | None, int | None] = (None, None), limit: int | None = 100) -> KeywordHits:
+        q = self.parse(query)
+        if q is None:
+            return KeywordHits([], [], 0)
+        results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
+        ids = [hit["id"] for hit in results]
+        scores = [float(hit.score) for hit in results]
+        return KeywordHits(ids, scores, len(results) if limit is None else results.estimated_length())
+
+    @staticmethod
+    def filter_query(filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)):
+        parts = []
+        for name, values in (filters or {}).items():
+            if values:
+                parts.append(Or([Term(name, v) for v in values]))
+        lo, hi = years
+        if lo is not None or hi is not None:
+            parts.append(NumericRange("start_year", lo, hi))
+        return And(parts) if parts else None
+
+    def knows(self, word: str) -> bool:
+        return self._searcher.doc_frequency("spell", fold(word)) > 0
+
+    def suggest(self, query: str) -> str | None:
+        """A corrected query when some words are unknown and a close known word exists."""
+        words = _WORD.findall(query)
+        if not words:
+            return None
+        corrector = self._searcher.corrector("spell")
+        options: list[list[str]] = []
+        changed = False
+        for word in words[:12]:
+            folded = fold(word)
+            if len(folded) >= 4 and not folded.isdigit() and not self.knows(folded):
+                found = corrector.suggest(folded, limit=4, maxdist=2)
+                if found:
+                    options.append(found)
+                    changed = True
+                    continue
+            options.append([folded])
+        if not changed:
+            return None
+        # among the combinations of candidates, prefer the one whose words occur together most
+        combos: list[list[str]] = [[]]
+        for opts in options:
+            combos = [c + [o] for c in combos for o in opts][:64]
+        best = max(combos, key=lambda c: (self._cooccur(c), -combos.index(c)))
+        out = [w if fold(w) == b else self._forms.get(b, b) for w, b in zip(words, best, strict=False)]
+        return " ".join(out)
+
+    def _cooccur(self, words: list[str]) -> tuple[int, int]:
+        """(documents with the words as a phrase, documents with all the words)."""
+        if len(words) > 1:
+            phrase = sum(1 for _ in self._searcher.docs_for_query(Phrase("spell", words)))
+        else:
+            phrase = 0
+        terms = [Term("spell", w) for w in words if w not in all_stopwords()]
+        if not terms:
+            return phrase, 0
+        return phrase, sum(1 for _ in self._searcher.docs_for_query(And(terms) if len(terms) > 1 else terms[0]))
+
+
+def _count_forms(cases: Iterable[Case], forms: dict[str, str]) -> None:
+    """Remember the most common accented spelling of each folded word (for suggestions)."""
+    counts: dict[str, Counter] = {}
+    for case in cases:
+        text = " ".join([case.title, case.title_original or "", *case.summary.values(), case.body])
+        for word in _WORD.findall(text.lower()):
+            f = fold(word)
+            if f != word:
+                counts.setdefault(f, Counter())[word] += 1
+    for f, counter in counts.items():
+        forms[f] = counter.most_common(1)[0][0]
+
+
+def _load_forms(path: Path) -> dict[str, str]:
+    p = path / "forms.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def _save_forms(path: Path, forms: dict[str, str]) -> None:
+    (path / "forms.json").write_text(json.dumps(forms, ensure_ascii=False, sort_keys=True), encoding="utf-8")

@@ -1,0 +1,358 @@
+"""The Searcher: the one object the web app and the CLI use to query an index.
+
+``search()`` runs keyword (Whoosh BM25F), semantic (embeddings) or hybrid (both, fused)
+retrieval with filters applied before ranking, then facets, snippets and a spelling suggestion.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import fusion
+from .build import IndexError_, IndexMissingError, current_build, read_manifest
+from .catalog import Catalog
+from .embedders import Embedder, default_model, load_embedder
+from .highlight import count_matches, query_terms, snippet
+from .keyword import FACET_FIELDS, KeywordIndex
+from .vectors import VectorIndex
+from .vocab import fold
+
+MODES = ("hybrid", "keyword", "semantic")
+SORTS = ("relevance", "date")
+MAX_QUERY_CHARS = 500
+CANDIDATES = 100  # fetched from each retriever before fusion
+SEMANTIC_MIN = 0.2  # cosine below which a semantic-only match is not shown
+FUSION = "rrf"  # chosen on CISI and the judged queries: see docs/search.md
+CONVEX_WEIGHT = 0.5  # keyword weight when FUSION == "convex"
+RRF_K = 60
+FILTER_FIELDS = FACET_FIELDS
+
+
+class IndexMismatchError(IndexError_):
+    pass
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    title_original: str | None
+    score: float
+    snippet: str  # HTML-safe, matches in <mark>
+    ranks: dict[str, int | None]  # rank in each retriever (1-based), for debugging
+    countries: list[str]
+    pillars: list[str]
+    themes: list[str]
+    start_year: int
+    institution: str
+    summary: dict[str, str]
+    matched_section: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    mode: str
+    sort: str
+    page: int
+    per_page: int
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    filters: dict[str, list[str]]
+    years: tuple[int | None, int | None]
+    suggestion: str | None = None
+    message: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["pages"] = self.pages
+        d["years"] = list(self.years)
+        return d
+
+
+@dataclass(frozen=True)
+class Similar:
+    id: str
+    title: str
+    title_original: str | None
+    score: float
+    shared: dict[str, list[str]] = field(default_factory=dict)  # facet -> values in common
+
+
+class _State:
+    """One opened build: everything a query reads, replaced as a whole on refresh."""
+
+    def __init__(self, build: Path):
+        self.build = build
+        self.manifest = read_manifest(build)
+        self.catalog = Catalog(build)
+        self.keyword = KeywordIndex.open(build / "keyword")
+        self.vectors = VectorIndex.open(build / "vectors")
+        self._centroids: np.ndarray | None = None
+
+    def centroids(self) -> np.ndarray:
+        if self._centroids is None:
+            v = np.asarray(self.vectors.vectors)
+            sums = np.add.reduceat(v, self.vectors.case_starts, axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self._centroids = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        return self._centroids
+
+
+def clean_query(query: str | None, limit: int = MAX_QUERY_CHARS) -> tuple[str, str | None]:
+    """Strip control characters and cap the length; returns the query and a message if it was cut."""
+    q = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in (query or ""))
+    q = re.sub(r"\s+", " ", q).strip()
+    if len(q) > limit:
+        return q[:limit].rsplit(" ", 1)[0] or q[:limit], f"the query was shortened to {limit} characters"
+    return q, None
+
+
+class Searcher:
+    """Open an index folder and answer queries; picks up a rebuilt index on ``refresh()``."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder | None = None, model: str | None = None,
+                 max_query_chars: int = MAX_QUERY_CHARS, fusion_method: str = FUSION):
+        self.index_dir = Path(index_dir)
+        self.max_query_chars = max_query_chars
+        self.fusion_method = fusion_method
+        self._lock = threading.Lock()
+        self._embedder = embedder
+        self._model = embedder.name if embedder is not None else (model or default_model())
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._state = self._open_state()
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder | None = None, model: str | None = None, **kw) -> Searcher:
+        return cls(index_dir, embedder, model, **kw)
+
+    # --- index lifecycle ------------------------------------------------------------
+    def _open_state(self) -> _State:
+        build = current_build(self.index_dir)
+        if build is None:
+            raise IndexMissingError(
+                f"no index at {self.index_dir}: build it with `caselib index --index {self.index_dir}`")
+        try:
+            state = _State(build)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexMissingError(
+                f"the index at {build} is damaged ({exc.__class__.__name__}: {exc}); rebuild it with "
+                f"`caselib index --full --index {self.index_dir}`") from exc
+        built_with = state.manifest.get("model")
+        if built_with != self._model:
+            raise IndexMismatchError(
+                f"the index at {self.index_dir} was built with model '{built_with}' but search uses '{self._model}': "
+                f"rebuild it with `caselib index --model {self._model}` (or search with --model {built_with})")
+        return state
+
+    def refresh(self) -> bool:
+        """Re-open if a newer build was swapped in; returns True when it changed."""
+        link = self.index_dir / "current"
+        try:
+            target = (self.index_dir / os.readlink(link)).resolve()
+        except OSError:
+            return False
+        if target == self._state.build:
+            return False
+        with self._lock:
+            if target != self._state.build:
+                self._state = self._open_state()
+                return True
+        return False
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._state.manifest
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = load_embedder(self._model)
+        return self._embedder
+
+    def embed_query(self, text: str) -> np.ndarray:
+        key = text
+        vec = self._qcache.get(key)
+        if vec is None:
+            vec = self.embedder.encode([text])[0]
+            self._qcache[key] = vec
+            if len(self._qcache) > 1024:
+                self._qcache.popitem(last=False)
+        return vec
+
+    # --- records ----------------------------------------------------------------------
+    def get(self, case_id: str) -> dict[str, Any] | None:
+        """Full record of a case (front matter, body, sections), or None."""
+        return self._state.catalog.full(case_id)
+
+    def record(self, case_id: str) -> dict[str, Any] | None:
+        st = self._state
+        row = st.catalog.row.get(case_id)
+        return st.catalog.records[row] if row is not None else None
+
+    def records(self) -> list[dict[str, Any]]:
+        return self._state.catalog.records
+
+    def facets(self, filters: dict[str, list[str]] | None = None) -> dict[str, dict[str, int]]:
+        st = self._state
+        return st.catalog.facet_counts(st.catalog.mask(filters))
+
+    # --- search -----------------------------------------------------------------------
+    def search(self, query: str = "", mode: str = "hybrid", filters: dict[str, list[str]] | None = None,
+               years: tuple[int | None, int | None] = (None, None), sort: str = "relevance", page: int = 1,
+               per_page: int = 10, lang: str = "en") -> SearchResult:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode '{mode}': use one of {', '.join(MODES)}")
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort '{sort}': use one of {', '.join(SORTS)}")
+        unknown = [f for f in (filters or {}) if f not in FILTER_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown filter field(s) {', '.join(unknown)}: use {', '.join(FILTER_FIELDS)}")
+        filters = {k: list(v) for k, v in (filters or {}).items() if v}
+        page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
+        q, message = clean_query(query, self.max_query_chars)
+        st = self._state
+        cat = st.catalog
+        mask = cat.mask(filters, years)
+        ranks: dict[str, dict[str, int]] = {"keyword": {}, "semantic": {}}
+        best_chunk: dict[str, int] = {}
+        if not q:
+            rows = np.flatnonzero(mask)
+            ordered = [cat.records[r]["id"] for r in rows]
+            ordered.sort(key=lambda cid: fold(cat.records[cat.row[cid]]["title"]))
+            scores = {cid: 0.0 for cid in ordered}
+        else:
+            ordered, scores = self._rank(st, q, mode, filters, years, mask, ranks, best_chunk)
+        if sort == "date":
+            ordered = sorted(ordered, key=lambda cid: -cat.records[cat.row[cid]]["start_year"])
+        result_mask = np.zeros(len(cat), dtype=bool)
+        result_mask[[cat.row[c] for c in ordered]] = True
+        facets = cat.facet_counts(result_mask)
+        suggestion = st.keyword.suggest(q) if q else None
+        terms = query_terms(q) if q else {}
+        start = (page - 1) * per_page
+        hits = [self._hit(st, cid, scores.get(cid, 0.0), ranks, best_chunk, terms, lang)
+                for cid in ordered[start : start + per_page]]
+        return SearchResult(q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years,
+                            suggestion, message)
+
+    def _rank(self, st: _State, q: str, mode: str, filters, years, mask, ranks, best_chunk):
+        cat = st.catalog
+        kw_scores: dict[str, float] = {}
+        sem_scores: dict[str, float] = {}
+        if mode in ("keyword", "hybrid"):
+            kh = st.keyword.search(q, filters, years, limit=None if mode == "keyword" else CANDIDATES)
+            kw_scores = dict(zip(kh.ids, kh.scores, strict=True))
+            ranks["keyword"] = {cid: i + 1 for i, cid in enumerate(kh.ids)}
+        if mode in ("semantic", "hybrid"):
+            vh = st.vectors.search(self.embed_query(q), mask, k=CANDIDATES, min_score=SEMANTIC_MIN)
+            for row, score, chunk in zip(vh.case_rows, vh.scores, vh.best_chunk, strict=True):
+                cid = cat.records[int(row)]["id"]
+                sem_scores[cid] = float(score)
+                best_chunk[cid] = int(chunk)
+            ranks["semantic"] = {cid: i + 1 for i, cid in enumerate(sem_scores)}
+        if mode == "keyword":
+            fused = list(kw_scores.items())
+        elif mode == "semantic":
+            fused = list(sem_scores.items())
+        elif self.fusion_method == "convex":
+            fused = fusion.convex([kw_scores, sem_scores], [CONVEX_WEIGHT, 1 - CONVEX_WEIGHT])
+        else:
+            fused = fusion.rrf([list(kw_scores), list(sem_scores)], k=RRF_K)
+        ordered = [cid for cid, _ in fused]
+        scores = dict(fused)
+        exact = self._exact_title_matches(st, q, mask)
+        if exact:
+            ordered = exact + [cid for cid in ordered if cid not in exact]
+            top = max(scores.values(), default=0.0)
+            for cid in exact:
+                scores[cid] = max(scores.get(cid, 0.0), top)
+        return ordered, scores
+
+    @staticmethod
+    def _exact_title_matches(st: _State, q: str, mask: np.ndarray) -> list[str]:
+        """Cases whose title, original title, a parenthesised alias or id equals the query."""
+        key = _norm(q)
+        if len(key) < 3:
+            return []
+        out = []
+        for row in np.flatnonzero(mask):
+            rec = st.catalog.records[row]
+            names = {rec["id"].replace("-", " "), rec["title"], rec.get("title_original") or ""}
+            for name in list(names):
+                names.update(re.findall(r"\(([^)]+)\)", name))
+                names.add(re.sub(r"\s*\([^)]*\)", "", name))
+            if key in {_norm(n) for n in names if n}:
+                out.append(rec["id"])
+        return out
+
+    def _hit(self, st: _State, cid: str, score: float, ranks, best_chunk, terms, lang: str) -> Hit:
+        cat = st.catalog
+        row = cat.row[cid]
+        rec = cat.records[row]
+        text, section = None, None
+        if cid in best_chunk:
+            ch = st.vectors.chunk(best_chunk[cid])
+            text, section = ch["text"], ch["heading"]
+        elif terms:
+            chunks = st.vectors.chunks_of(row)
+            scored = [(count_matches(c["text"], terms), -i, c) for i, c in enumerate(chunks)]
+            n, _, ch = max(scored, key=lambda t: (t[0], t[1]))
+            if n:
+                text, section = ch["text"], ch["heading"]
+        if text is None:
+            summary = rec.get("summary") or {}
+            text = summary.get(lang) or summary.get("en") or rec["title"]
+        return Hit(
+            id=cid, title=rec["title"], title_original=rec.get("title_original"), score=round(float(score), 6),
+            snippet=snippet(text, terms or {}), ranks={k: v.get(cid) for k, v in ranks.items()},
+            countries=rec.get("countries") or [], pillars=rec.get("pillars") or [], themes=rec.get("themes") or [],
+            start_year=rec["start_year"], institution=(rec.get("institution") or {}).get("name", ""),
+            summary=rec.get("summary") or {}, matched_section=section,
+        )
+
+    # --- similar cases --------------------------------------------------------------------
+    def similar(self, case_id: str, k: int = 5) -> list[Similar]:
+        """Nearest other cases by embedding (case centroids), with the facet values they share."""
+        st = self._state
+        cat = st.catalog
+        row = cat.row.get(case_id)
+        if row is None:
+            raise KeyError(case_id)
+        cents = st.centroids()
+        sims = cents @ cents[row]
+        sims[row] = -np.inf
+        k = min(k, len(cat) - 1)
+        if k <= 0:
+            return []
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        me = cat.records[row]["facets"]
+        out = []
+        for r in top:
+            rec = cat.records[int(r)]
+            shared = {f: [v for v in rec["facets"].get(f, []) if v in me.get(f, [])]
+                      for f in ("themes", "pillars", "countries", "institution_type")}
+            out.append(Similar(rec["id"], rec["title"], rec.get("title_original"), round(float(sims[r]), 4),
+                               {f: v for f, v in shared.items() if v}))
+        return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(text)))
