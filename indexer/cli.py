@@ -217,5 +217,93 @@ def similar(case_id: str, index_dir: Path, model: str | None, limit: int, as_jso
         click.echo(f"{x.score:.3f}  {x.title}  [{x.id}]  ({why})")
 
 
+@main.command("eval")
+@click.option("--beir", "beir_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv): built into a temporary library.")
+@click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Judged queries (YAML) run against the library index.")
+@index_option
+@model_option
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["keyword", "semantic", "hybrid"]),
+              help="Modes to evaluate (default: all three).")
+@click.option("--json", "as_json", is_flag=True, help="Print metrics as JSON.")
+@click.option("--details", is_flag=True, help="With --queries: list each query's top 5 and whether it hit.")
+def eval_cmd(beir_dir: Path | None, queries_file: Path | None, index_dir: Path, model: str | None,
+             modes: tuple[str, ...], as_json: bool, details: bool) -> None:
+    """Measure retrieval quality: nDCG@10, Recall@10/100, MRR@10 per mode."""
+    from .build import IndexError_
+    from .evalrun import eval_beir, eval_judged
+
+    if bool(beir_dir) == bool(queries_file):
+        raise click.UsageError("give exactly one of --beir DIR or --queries FILE")
+    modes = modes or ("keyword", "semantic", "hybrid")
+    log = (lambda m: click.echo(m, err=True))
+    detail: list[dict] = []
+    try:
+        if beir_dir:
+            metrics = eval_beir(beir_dir, model=model, modes=modes, log=log)
+        else:
+            metrics, detail = eval_judged(queries_file, index_dir, model=model, modes=modes)
+    except (IndexError_, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        out = {m: {k: round(v, 4) for k, v in vals.items()} for m, vals in metrics.items()}
+        if details:
+            out["queries"] = detail
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    names = list(next(iter(metrics.values())))
+    click.echo(f"{'mode':10}" + "".join(f"{n:>12}" for n in names))
+    for mode, vals in metrics.items():
+        click.echo(f"{mode:10}" + "".join(f"{vals[n]:12.4f}" for n in names))
+    if details:
+        for row in detail:
+            marks = " ".join(f"{m}:{'ok' if row[m]['hit@5'] else 'MISS'}" for m in modes)
+            click.echo(f"[{row['language']}] {row['query']}  ->  {marks}")
+            for m in modes:
+                if not row[m]["hit@5"]:
+                    click.echo(f"    {m} top5: {', '.join(row[m]['top5'])}; wanted {', '.join(row['relevant'])}")
+
+
+@main.command()
+@cases_option
+@index_option
+@model_option
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="CASELIB_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="CASELIB_PORT")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads of the WSGI server.")
+@click.option("--no-index", is_flag=True, help="Serve the existing index without building or updating it first.")
+@click.option("--dev", is_flag=True, help="Flask's development server with auto-reload and debugger (never in production).")
+def serve(cases_dir: Path, index_dir: Path, model: str | None, host: str, port: int, threads: int, no_index: bool,
+          dev: bool) -> None:
+    """Update the index if needed, then serve the web app (waitress) with a warm searcher."""
+    from .build import IndexError_, build_index
+    from .embedders import load_embedder
+    from .search import Searcher
+
+    embedder = load_embedder(model)
+    try:
+        if not no_index:
+            report = build_index(cases_dir, index_dir, embedder=embedder, log=lambda m: click.echo(m, err=True))
+            for p in report.problems:
+                if p.severity == "error":
+                    click.echo(f"skipped: {p}", err=True)
+            click.echo(report.summary(), err=True)
+        searcher = Searcher.open(index_dir, embedder=embedder)
+    except IndexError_ as exc:
+        _fail(exc)
+    searcher.embed_query("warm up")  # the first real query should not pay for model start-up
+    from webapp import create_app
+
+    app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+    click.echo(f"caselib serving {len(searcher.records())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=threads, ident="caselib")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

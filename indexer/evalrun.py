@@ -35,7 +35,7 @@ def run_queries(searcher: Searcher, queries: dict[str, str], modes=MODES, depth:
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in modes}
     for mode in modes:
         for qid, text in queries.items():
-            result = searcher.search(text, mode=mode, per_page=depth)
+            result = searcher.search(text, mode=mode, per_page=depth, snippets=False)
             runs[mode][qid] = [h.id for h in result.hits]
     return runs
 

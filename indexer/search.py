@@ -216,7 +216,7 @@ class Searcher:
     # --- search -----------------------------------------------------------------------
     def search(self, query: str = "", mode: str = "hybrid", filters: dict[str, list[str]] | None = None,
                years: tuple[int | None, int | None] = (None, None), sort: str = "relevance", page: int = 1,
-               per_page: int = 10, lang: str = "en") -> SearchResult:
+               per_page: int = 10, lang: str = "en", snippets: bool = True) -> SearchResult:
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}': use one of {', '.join(MODES)}")
         if sort not in SORTS:
@@ -247,7 +247,7 @@ class Searcher:
         suggestion = st.keyword.suggest(q) if q else None
         terms = query_terms(q) if q else {}
         start = (page - 1) * per_page
-        hits = [self._hit(st, cid, scores.get(cid, 0.0), ranks, best_chunk, terms, lang)
+        hits = [self._hit(st, cid, scores.get(cid, 0.0), ranks, best_chunk, terms if snippets else None, lang)
                 for cid in ordered[start : start + per_page]]
         return SearchResult(q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years,
                             suggestion, message)
@@ -307,7 +307,9 @@ class Searcher:
         row = cat.row[cid]
         rec = cat.records[row]
         text, section = None, None
-        if cid in best_chunk:
+        if terms is None:  # snippets not wanted (evaluation runs)
+            text = ""
+        elif cid in best_chunk:
             ch = st.vectors.chunk(best_chunk[cid])
             text, section = ch["text"], ch["heading"]
         elif terms:

@@ -1,0 +1,59 @@
+"""Shared fixtures: the repo's cases, indexes built with the fake and the real embedder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from indexer.build import build_index  # noqa: E402
+from indexer.embedders import HashEmbedder, load_embedder  # noqa: E402
+from indexer.search import Searcher  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "cases"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def cases_dir() -> Path:
+    return CASES
+
+
+@pytest.fixture(scope="session")
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory, hash_embedder) -> Path:
+    """The shipped cases indexed with the fast fake embedder (read-only: do not rebuild it in tests)."""
+    index_dir = tmp_path_factory.mktemp("hash-index")
+    build_index(CASES, index_dir, embedder=hash_embedder, log=lambda m: None)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def hash_searcher(hash_index, hash_embedder) -> Searcher:
+    return Searcher.open(hash_index, embedder=hash_embedder)
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The packaged all-MiniLM-L6-v2, loaded once per test session."""
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def model_index(tmp_path_factory, real_embedder) -> Path:
+    index_dir = tmp_path_factory.mktemp("model-index")
+    build_index(CASES, index_dir, embedder=real_embedder, log=lambda m: None)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def model_searcher(model_index, real_embedder) -> Searcher:
+    return Searcher.open(model_index, embedder=real_embedder)

@@ -1,0 +1,171 @@
+"""The data behind every page, as plain dicts: pages render them, the API returns them as JSON."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import abort, url_for
+
+from indexer import vocab
+from indexer.keyword import FACET_FIELDS
+
+from . import get_searcher
+from .state import SearchState
+
+ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+FACET_ORDER = ("pillars", "themes", "countries", "institution_type", "scale", "evidence_stage", "evidence_rating",
+               "status", "channel", "language")
+
+
+def valid_id(case_id: str) -> bool:
+    """Only slugs reach the index: anything else (dots, slashes, encoded paths) is a 404."""
+    return bool(re.fullmatch(ID_PATTERN, case_id)) and len(case_id) <= 80
+
+
+def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
+    key = "countries" if field == "countries" else vocab.FACET_VOCAB.get(field, field)
+    return [{"value": v, "label": vocab.label(key, v, lang)} for v in values]
+
+
+def hit_dict(hit, lang: str) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "title_original": hit.title_original,
+        "score": hit.score,
+        "snippet": hit.snippet,
+        "matched_section": hit.matched_section,
+        "ranks": hit.ranks,
+        "summary": hit.summary.get(lang) or hit.summary.get("en"),
+        "countries": labelled("countries", hit.countries, lang),
+        "pillars": labelled("pillars", hit.pillars, lang),
+        "themes": labelled("themes", hit.themes, lang),
+        "start_year": hit.start_year,
+        "institution": hit.institution,
+        "url": url_for("pages.case", case_id=hit.id, lang=lang, _external=False),
+        "api_url": url_for("api.case", case_id=hit.id),
+    }
+
+
+def search_data(state: SearchState, lang: str) -> dict[str, Any]:
+    result = get_searcher().search(**state.search_kwargs(), lang=lang)
+    facets = []
+    for name in FACET_ORDER:
+        counts = result.facets.get(name, {})
+        if not counts:
+            continue
+        facets.append({
+            "field": name,
+            "values": [{
+                "value": v, "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
+                "count": c, "active": state.is_active(name, v),
+                "toggle_url": state.toggled(name, v).url(lang),
+            } for v, c in counts.items()],
+        })
+    active = [{"field": f, "value": v,
+               "label": vocab.label("countries" if f == "countries" else vocab.FACET_VOCAB[f], v, lang),
+               "remove_url": state.toggled(f, v).url(lang)} for f, vs in state.filters.items() for v in vs]
+    if state.year_from is not None or state.year_to is not None:
+        active.append({"field": "years", "value": f"{state.year_from or ''}–{state.year_to or ''}",
+                       "label": f"{state.year_from or '…'}–{state.year_to or '…'}",
+                       "remove_url": state.with_(year_from=None, year_to=None).url(lang)})
+    pages = result.pages
+    return {
+        "query": result.query,
+        "mode": result.mode,
+        "sort": result.sort,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": pages,
+        "total": result.total,
+        "suggestion": result.suggestion,
+        "suggestion_url": state.with_(q=result.suggestion).url(lang) if result.suggestion else None,
+        "message": result.message,
+        "filters": {k: list(v) for k, v in state.filters.items()},
+        "year_from": state.year_from,
+        "year_to": state.year_to,
+        "results": [hit_dict(h, lang) for h in result.hits],
+        "facets": facets,
+        "active_filters": active,
+        "prev_url": state.with_(page=result.page - 1).url(lang) if result.page > 1 else None,
+        "next_url": state.with_(page=result.page + 1).url(lang) if result.page < pages else None,
+        "mode_urls": {m: state.with_(mode=m).url(lang) for m in ("hybrid", "keyword", "semantic")},
+        "sort_urls": {s: state.with_(sort=s).url(lang) for s in ("relevance", "date")},
+        "url": state.url(lang),
+        "api_url": state.url(endpoint="api.search"),
+    }
+
+
+def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, Any]:
+    searcher = get_searcher()
+    record = searcher.get(case_id) if valid_id(case_id) else None
+    if record is None:
+        abort(404, description=f"no case with id '{case_id[:80]}'")
+    meta = record["meta"]
+    inst = meta.get("institution") or {}
+    evidence = meta.get("evidence") or {}
+    data = {
+        "id": case_id,
+        "title": meta["title"],
+        "title_original": meta.get("title_original"),
+        "language": meta.get("language"),
+        "summary": (meta.get("summary") or {}).get(lang) or meta["summary"].get("en"),
+        "summaries": meta.get("summary") or {},
+        "countries": labelled("countries", meta.get("countries") or [], lang),
+        "locality": meta.get("locality"),
+        "scale": labelled("scale", [meta["scale"]], lang)[0],
+        "institution": {"name": inst.get("name"), "name_original": inst.get("name_original"),
+                        "type": labelled("institution_type", [inst.get("type", "other")], lang)[0]},
+        "partners": meta.get("partners") or [],
+        "pillars": labelled("pillars", meta.get("pillars") or [], lang),
+        "themes": labelled("themes", meta.get("themes") or [], lang),
+        "period": meta.get("period") or {},
+        "status": labelled("status", [meta["status"]], lang)[0],
+        "evidence": {
+            "stage": dict(labelled("evidence_stage", [evidence.get("stage", "not-evaluated")], lang)[0],
+                          definition=vocab.definition("evidence_stage", evidence.get("stage", ""), lang)),
+            "rating": dict(labelled("evidence_rating", [evidence.get("rating", "not-rated")], lang)[0],
+                           definition=vocab.definition("evidence_rating", evidence.get("rating", ""), lang)),
+            "notes": evidence.get("notes"),
+        },
+        "channel": labelled("channel", [meta["channel"]], lang)[0],
+        "sources": meta.get("sources") or [],
+        "contacts": meta.get("contacts") or [],
+        "documentation": meta.get("documentation") or {},
+        "related": [],
+        "sections": [{"key": s["key"], "heading": s["heading"], "markdown": s["text"]}
+                     for s in record.get("sections", [])],
+        "url": url_for("pages.case", case_id=case_id, lang=lang),
+        "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
+        "api_url": url_for("api.case", case_id=case_id),
+    }
+    for rid in meta.get("related") or []:
+        rec = searcher.record(rid)
+        if rec:
+            data["related"].append({"id": rid, "title": rec["title"], "url": url_for("pages.case", case_id=rid, lang=lang)})
+    if with_similar:
+        data["similar"] = similar_data(case_id, lang)
+    return data
+
+
+def similar_data(case_id: str, lang: str, k: int = 5) -> list[dict[str, Any]]:
+    if not valid_id(case_id):
+        abort(404, description=f"no case with id '{case_id[:80]}'")
+    try:
+        sims = get_searcher().similar(case_id, k)
+    except KeyError:
+        abort(404, description=f"no case with id '{case_id}'")
+    out = []
+    for s in sims:
+        shared = {f: labelled(f, vs, lang) for f, vs in s.shared.items()}
+        out.append({"id": s.id, "title": s.title, "title_original": s.title_original, "score": s.score,
+                    "shared": shared, "url": url_for("pages.case", case_id=s.id, lang=lang),
+                    "api_url": url_for("api.case", case_id=s.id)})
+    return out
+
+
+def facets_data(state: SearchState, lang: str) -> dict[str, Any]:
+    counts = get_searcher().facets({k: list(v) for k, v in state.filters.items()})
+    return {name: [{"value": v, "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
+                    "count": c} for v, c in counts.get(name, {}).items()] for name in FACET_FIELDS}

@@ -1,0 +1,79 @@
+"""Two UI languages (English, Spanish): chosen by ?lang=, else Accept-Language; kept in every link.
+
+Messages are English strings looked up in translations/es.yml (a test checks every message
+used in the templates has a Spanish translation). Vocabulary labels come from the schema's
+vocabulary.yml and pycountry, so they are translated in one place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import Flask, g, request, url_for
+
+from indexer import vocab
+
+LANGUAGES = ("en", "es")
+DEFAULT = "en"
+_DIR = Path(__file__).parent / "translations"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    path = _DIR / f"{lang}.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
+
+
+def pick_language() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
+
+
+def current() -> str:
+    if "lang" not in g:
+        g.lang = pick_language()
+    return g.lang
+
+
+def gettext(message: str, **params) -> str:
+    lang = current()
+    text = catalog(lang).get(message, message) if lang != DEFAULT else message
+    return text.format(**params) if params else text
+
+
+def label(field: str, value: str) -> str:
+    """Label of a controlled value (facet) in the current language."""
+    return vocab.label(vocab.FACET_VOCAB.get(field, field), value, current())
+
+
+def url(endpoint: str, **values) -> str:
+    """url_for that keeps the page language in the link."""
+    values.setdefault("lang", current())
+    return url_for(endpoint, **values)
+
+
+def switch_url(lang: str) -> str:
+    """This page's URL in another language (every other parameter kept)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+
+
+FIELD_NAMES = {
+    "pillars": "Pillars", "themes": "Themes", "countries": "Countries", "institution_type": "Institution",
+    "scale": "Scale", "evidence_stage": "Evaluation", "evidence_rating": "Evidence rating", "status": "Status",
+    "channel": "Channel", "language": "Language", "documentation_status": "Documentation",
+}
+
+
+def field_name(field: str) -> str:
+    return gettext(FIELD_NAMES.get(field, field))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(_=gettext, label=label, current_lang=current, LANGUAGES=LANGUAGES, u=url,
+                                 switch_url=switch_url, field_name=field_name)

@@ -1,0 +1,153 @@
+"""HTML pages: home, search, case, browse, about, feeds and sitemap."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from indexer import vocab
+from indexer.keyword import FACET_FIELDS
+
+from . import data, get_searcher, i18n, render
+from .state import SearchState
+
+bp = Blueprint("pages", __name__)
+BROWSE_FIELDS = ("pillars", "countries", "themes")
+
+
+def _lang() -> str:
+    return i18n.current()
+
+
+@bp.get("/")
+def home():
+    lang = _lang()
+    searcher = get_searcher()
+    counts = searcher.facets()
+    browse = {f: [{"value": v, "label": i18n.label(f, v), "count": c,
+                   "url": url_for("pages.search", **{f: v}, lang=lang)} for v, c in counts.get(f, {}).items()]
+              for f in BROWSE_FIELDS}
+    recent = sorted(searcher.records(), key=lambda r: ((r.get("documentation") or {}).get("last_reviewed") or "",
+                                                        r["id"]), reverse=True)[:6]
+    return render_template("home.html", browse=browse, recent=recent, total=len(searcher.records()))
+
+
+@bp.get("/search")
+def search():
+    lang = _lang()
+    state = SearchState.from_args(request.args)
+    d = data.search_data(state, lang)
+    return render_template("search.html", d=d, state=state)
+
+
+@bp.get("/cases/<case_id>")
+def case(case_id: str):
+    lang = _lang()
+    d = data.case_data(case_id, lang)
+    for s in d["sections"]:
+        s["html"] = render.markdown_html(s["markdown"])
+    cite_url = url_for("pages.case", case_id=case_id, _external=True)
+    return render_template("case.html", d=d, citation=render.citation_text(get_searcher().get(case_id)["meta"], cite_url))
+
+
+@bp.get("/cases/<case_id>/cite.bib")
+def cite_bibtex(case_id: str):
+    meta = _meta(case_id)
+    body = render.bibtex(meta, url_for("pages.case", case_id=case_id, _external=True))
+    return Response(body, mimetype="application/x-bibtex",
+                    headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.bib"'})
+
+
+@bp.get("/cases/<case_id>/cite.ris")
+def cite_ris(case_id: str):
+    meta = _meta(case_id)
+    body = render.ris(meta, url_for("pages.case", case_id=case_id, _external=True))
+    return Response(body, mimetype="application/x-research-info-systems",
+                    headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.ris"'})
+
+
+def _meta(case_id: str) -> dict:
+    record = get_searcher().get(case_id) if data.valid_id(case_id) else None
+    if record is None:
+        abort(404, description=f"no case with id '{case_id[:80]}'")
+    return record["meta"]
+
+
+@bp.get("/browse/<field>")
+def browse(field: str):
+    if field not in FACET_FIELDS:
+        abort(404, description=f"cannot browse by '{field[:40]}'")
+    lang = _lang()
+    counts = get_searcher().facets().get(field, {})
+    values = sorted(({"value": v, "label": i18n.label(field, v), "count": c,
+                      "url": url_for("pages.search", **{field: v}, lang=lang)} for v, c in counts.items()),
+                    key=lambda x: vocab.fold(x["label"]))
+    return render_template("browse.html", field=field, values=values)
+
+
+@bp.get("/about")
+def about():
+    lang = _lang()
+    vocab_tables = {key: [{"value": v, "label": vocab.label(key, v, lang), "definition": vocab.definition(key, v, lang)}
+                          for v in vocab.enum_values(key)]
+                    for key in ("pillars", "themes", "institution_type", "scale", "status", "evidence_stage",
+                                "evidence_rating", "channel", "documentation_status")}
+    manifest = get_searcher().manifest
+    return render_template("about.html", tables=vocab_tables, manifest=manifest)
+
+
+@bp.get("/feed.atom")
+def feed():
+    records = sorted(get_searcher().records(), key=lambda r: (r.get("documentation") or {}).get("last_reviewed") or "",
+                     reverse=True)
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    updated = _stamp(records[0]) if records else now
+    site = url_for("pages.home", _external=True)
+    entries = []
+    for r in records[:50]:
+        link = url_for("pages.case", case_id=r["id"], _external=True)
+        summary = (r.get("summary") or {}).get("en", "")
+        entries.append(
+            f"<entry><id>{escape(link)}</id><title>{escape(r['title'])}</title>"
+            f'<link rel="alternate" href="{escape(link)}"/><updated>{_stamp(r)}</updated>'
+            f"<summary>{escape(summary)}</summary></entry>"
+        )
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>{escape(site)}</id><title>caselib: new and updated cases</title>"
+        f'<link rel="self" href="{escape(url_for("pages.feed", _external=True))}"/>'
+        f'<link rel="alternate" href="{escape(site)}"/><updated>{updated}</updated>'
+        f"<author><name>caselib</name></author>{''.join(entries)}</feed>"
+    )
+    return Response(xml, mimetype="application/atom+xml")
+
+
+def _stamp(record: dict) -> str:
+    day = (record.get("documentation") or {}).get("last_reviewed") or "2011-11-01"
+    return f"{day}T00:00:00Z"
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    urls = [url_for("pages.home", _external=True), url_for("pages.about", _external=True)]
+    urls += [url_for("pages.browse", field=f, _external=True) for f in BROWSE_FIELDS]
+    for r in get_searcher().records():
+        for lang in i18n.LANGUAGES:
+            urls.append(url_for("pages.case", case_id=r["id"], lang=lang, _external=True))
+    body = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
+    xml = f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>'
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    return Response(f"User-agent: *\nAllow: /\nSitemap: {url_for('pages.sitemap', _external=True)}\n",
+                    mimetype="text/plain")
+
+
+@bp.get("/cases/")
+@bp.get("/cases")
+def cases_index():
+    return redirect(url_for("pages.search", lang=_lang()))

@@ -1,0 +1,80 @@
+"""Case content for pages: sanitised Markdown, labels, citations (text, BibTeX, RIS)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote",
+    "a", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+}
+
+
+def markdown_html(text: str) -> Markup:
+    """Markdown to HTML with raw HTML sanitised: no scripts, handlers, javascript: URLs or iframes survive."""
+    html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)
+
+
+def sections_without_sources(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in record.get("sections", []) if s["key"] != "sources"]
+
+
+def _authors(meta: dict[str, Any]) -> str:
+    return (meta.get("documentation") or {}).get("documented_by") or "caselib"
+
+
+def _year(meta: dict[str, Any]) -> str:
+    reviewed = (meta.get("documentation") or {}).get("last_reviewed") or ""
+    return reviewed[:4] or str(meta.get("period", {}).get("start", ""))[:4]
+
+
+def citation_text(meta: dict[str, Any], url: str) -> str:
+    reviewed = (meta.get("documentation") or {}).get("last_reviewed")
+    parts = [f"{_authors(meta)} ({_year(meta)}).", f"{meta['title']}.", f"caselib case '{meta['id']}'.", url]
+    if reviewed:
+        parts.append(f"Last reviewed {reviewed}.")
+    return " ".join(parts)
+
+
+def _bib_escape(text: str) -> str:
+    return re.sub(r"([{}&%$#_])", r"\\\1", text)
+
+
+def bibtex(meta: dict[str, Any], url: str) -> str:
+    key = "caselib-" + meta["id"]
+    note = f"Practice documented in caselib; last reviewed {(meta.get('documentation') or {}).get('last_reviewed', 'n.d.')}"
+    return (
+        f"@misc{{{key},\n"
+        f"  title = {{{_bib_escape(meta['title'])}}},\n"
+        f"  author = {{{{{_bib_escape(_authors(meta))}}}}},\n"
+        f"  year = {{{_year(meta)}}},\n"
+        f"  howpublished = {{\\url{{{url}}}}},\n"
+        f"  note = {{{_bib_escape(note)}}}\n"
+        "}\n"
+    )
+
+
+def ris(meta: dict[str, Any], url: str) -> str:
+    lines = ["TY  - GEN", f"TI  - {meta['title']}", f"AU  - {_authors(meta)}", f"PY  - {_year(meta)}", f"UR  - {url}",
+             f"ID  - caselib-{meta['id']}"]
+    if meta.get("title_original"):
+        lines.append(f"T2  - {meta['title_original']}")
+    for code in meta.get("countries") or []:
+        lines.append(f"CY  - {code}")
+    for theme in meta.get("themes") or []:
+        lines.append(f"KW  - {theme}")
+    summary = (meta.get("summary") or {}).get("en")
+    if summary:
+        lines.append(f"AB  - {' '.join(summary.split())}")
+    lines.append("ER  - ")
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,110 @@
+"""Search state <-> GET query string: every result page is a shareable link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+from indexer.search import FILTER_FIELDS, MODES, SORTS
+
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
+class BadRequest(ValueError):
+    """A query-string value that cannot be used; the message names it and the allowed values."""
+
+
+@dataclass(frozen=True)
+class SearchState:
+    q: str = ""
+    mode: str = "hybrid"
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+
+    @classmethod
+    def from_args(cls, args: MultiDict, per_page: int = 10) -> SearchState:
+        mode = args.get("mode") or "hybrid"
+        if mode not in MODES:
+            raise BadRequest(f"mode '{mode}' is not one of {', '.join(MODES)}")
+        sort = args.get("sort") or "relevance"
+        if sort not in SORTS:
+            raise BadRequest(f"sort '{sort}' is not one of {', '.join(SORTS)}")
+        page = _int(args, "page", 1, 1, 10_000) or 1
+        per_page = _int(args, "per_page", per_page, 1, 100) or per_page
+        filters = {}
+        for name in FILTER_FIELDS:
+            values = tuple(dict.fromkeys(v for raw in args.getlist(name) for v in raw.split(",") if v.strip()))
+            if values:
+                filters[name] = values
+        return cls(q=args.get("q", ""), mode=mode, sort=sort, page=page, per_page=per_page, filters=filters,
+                   year_from=_int(args, "year_from", None, YEAR_MIN, YEAR_MAX),
+                   year_to=_int(args, "year_to", None, YEAR_MIN, YEAR_MAX))
+
+    def params(self, lang: str | None = None) -> dict[str, Any]:
+        """Query-string parameters of this state (defaults left out, so URLs stay short and canonical)."""
+        p: dict[str, Any] = {}
+        if self.q:
+            p["q"] = self.q
+        if self.mode != "hybrid":
+            p["mode"] = self.mode
+        if self.sort != "relevance":
+            p["sort"] = self.sort
+        for name in FILTER_FIELDS:
+            if self.filters.get(name):
+                p[name] = list(self.filters[name])
+        if self.year_from is not None:
+            p["year_from"] = self.year_from
+        if self.year_to is not None:
+            p["year_to"] = self.year_to
+        if self.page != 1:
+            p["page"] = self.page
+        if self.per_page != 10:
+            p["per_page"] = self.per_page
+        if lang:
+            p["lang"] = lang
+        return p
+
+    def url(self, lang: str | None = None, endpoint: str = "pages.search", **kw) -> str:
+        return url_for(endpoint, **self.params(lang), **kw)
+
+    def with_(self, **changes) -> SearchState:
+        changes.setdefault("page", 1)
+        return replace(self, **changes)
+
+    def toggled(self, name: str, value: str) -> SearchState:
+        current = list(self.filters.get(name, ()))
+        if value in current:
+            current.remove(value)
+        else:
+            current.append(value)
+        filters = {k: v for k, v in self.filters.items() if k != name}
+        if current:
+            filters[name] = tuple(current)
+        return self.with_(filters=filters)
+
+    def is_active(self, name: str, value: str) -> bool:
+        return value in self.filters.get(name, ())
+
+    def search_kwargs(self) -> dict[str, Any]:
+        return {"query": self.q, "mode": self.mode, "sort": self.sort, "page": self.page, "per_page": self.per_page,
+                "filters": {k: list(v) for k, v in self.filters.items()}, "years": (self.year_from, self.year_to)}
+
+
+def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} '{raw[:40]}' is not a whole number") from None
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name} {value} is out of range ({lo}–{hi})")
+    return value
