@@ -42,7 +42,7 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({
             "files": result.files,
-            "valid": len(result.cases) if not strict else len(result.cases) - len({p.path for p in failing}),
+            "valid": sum(1 for c in result.cases if c.path not in {p.path for p in failing}),
             "errors": sum(p.severity == "error" for p in result.problems),
             "warnings": sum(p.severity == "warning" for p in result.problems),
             "problems": [p.to_dict() for p in result.problems],
@@ -80,10 +80,13 @@ def new(title: str, countries: tuple[str, ...], pillars: tuple[str, ...], themes
     from .template import new_case_text, slugify
 
     for c in countries:
-        if not vocab.is_country(c):
+        if not vocab.is_country(c.strip().upper()) or len(c.strip()) != 2:
             guess = vocab.suggest_country(c)
-            raise click.BadParameter(f"'{c}' is not an ISO 3166-1 alpha-2 code" + (f"; did you mean {guess}?" if guess else ""),
-                                     param_hint="--country")
+            raise click.BadParameter(
+                f"'{c}' is not an ISO 3166-1 alpha-2 code" + (f"; did you mean {guess}?" if guess else ""),
+                param_hint="--country",
+            )
+    countries = tuple(c.strip().upper() for c in countries)
     case_id = case_id or slugify(title)
     target = cases_dir / f"{case_id}.md"
     if target.exists() and not force:

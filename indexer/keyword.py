@@ -53,7 +53,7 @@ class LuceneBM25F(scoring.BM25F):
         df = searcher.doc_frequency(fieldname, text)
         return log(1 + (n - df + 0.5) / (df + 0.5))
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SYNTAX = re.compile(r'"|\b(AND|OR|NOT)\b|(^|\s)[+-]\w')
+QUERY_SYNTAX = re.compile(r'"|\b(AND|OR|NOT)\b|(^|\s)[+-]\w')
 
 
 class _Stem:
@@ -209,7 +209,7 @@ class KeywordIndex:
         query term frequency) in every field, OR-ed. Quotes, AND/OR/NOT and +/- switch to
         Whoosh's query language; if that fails to parse, the words are used as plain text.
         """
-        if _SYNTAX.search(query):
+        if QUERY_SYNTAX.search(query):
             parser = qparser.MultifieldParser(list(BOOSTS), self._ix.schema, fieldboosts=BOOSTS,
                                               group=qparser.OrGroup)
             for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin):

@@ -51,7 +51,14 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
             files.extend(f for f in sorted(p.glob("*.md")) if f.name.lower() != "readme.md")
         else:
             files.append(p)
-    return files
+    seen: set[Path] = set()
+    unique = []
+    for f in files:  # a file named twice (a folder and one of its files) is read once
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
 
 
 def read_case(path: Path, shown: str | None = None) -> tuple[Case | None, list[Problem]]:
@@ -109,7 +116,7 @@ def load_library(paths: list[Path] | Path) -> LoadResult:
             continue
         if case.id in by_id:
             first = by_id[case.id]
-            result.problems.append(Problem(case.path, 2, "id", f"duplicate id '{case.id}', already used by "
+            result.problems.append(Problem(case.path, case.key_lines.get("id", 2), "id", f"duplicate id '{case.id}', already used by "
                                            f"{first.path}: give this case its own id and file name"))
             continue
         by_id[case.id] = case

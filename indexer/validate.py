@@ -137,7 +137,8 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
             Problem(path, doc.line(("id",)), "id", f"'{m['id']}' differs from the file name '{stem}.md': "
                     f"make them equal (rename the file or set id: {stem})")
         )
-    for i, code in enumerate(m.get("countries") or []):
+    countries = m.get("countries") if isinstance(m.get("countries"), list) else []
+    for i, code in enumerate(countries):
         if isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) and not vocab.is_country(code):
             guess = vocab.suggest_country(code)
             hint = f" did you mean '{guess}'?" if guess and guess != code else ""
@@ -151,21 +152,31 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
                                    f"has {len(text.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer"))
     period = m.get("period")
     if isinstance(period, dict) and period.get("end") is not None:
-        start, end = str(period.get("start")), str(period.get("end"))
-        if re.fullmatch(r"\d{4}(-\d{2})?", start) and re.fullmatch(r"\d{4}(-\d{2})?", end) and end < start:
+        start, end = _date_key(period.get("start"), first=True), _date_key(period.get("end"), first=False)
+        if start and end and end < start:
             out.append(Problem(path, doc.line(("period", "end")), "period.end",
-                               f"ends ({end}) before it starts ({start}): correct one of them"))
+                               f"ends ({period['end']}) before it starts ({period['start']}): correct one of them"))
     evidence = m.get("evidence")
     if isinstance(evidence, dict):
         if evidence.get("stage") == "not-evaluated" and evidence.get("rating") not in (None, "not-rated"):
             out.append(Problem(path, doc.line(("evidence", "rating")), "evidence.rating",
                                f"'{evidence.get('rating')}' needs an evaluation, but stage is 'not-evaluated': "
                                "use rating 'not-rated' or cite the evaluation and set the stage"))
-    if isinstance(m.get("id"), str) and m["id"] in (m.get("related") or []):
+    related = m.get("related") if isinstance(m.get("related"), list) else []
+    if isinstance(m.get("id"), str) and m["id"] in related:
         i = m["related"].index(m["id"])
         out.append(Problem(path, doc.line(("related", i)), f"related[{i}]", "a case cannot be related to itself"))
     _todo_walk(m, (), doc, path, out)
     return out
+
+
+def _date_key(value: Any, first: bool) -> tuple[int, int] | None:
+    """(year, month) of a partial date; a bare year counts as January (start) or December (end)."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", str(value))
+    if not match:
+        return None
+    month = int(match.group(2)) if match.group(2) else (1 if first else 12)
+    return int(match.group(1)), month
 
 
 def _todo_walk(value: Any, p: tuple[Any, ...], doc: YamlDoc, path: str, out: list[Problem]) -> None:
@@ -204,7 +215,7 @@ def _make_section(current: tuple[str, int], buf: list[str]) -> Section:
     heading, line = current
     folded = vocab.fold(heading)
     key = next((k for k, names in vocab.SECTIONS if folded in {vocab.fold(n) for n in names.values()}),
-               re.sub(r"[^a-z0-9]+", "-", folded).strip("-"))
+               "x-" + re.sub(r"[^a-z0-9]+", "-", folded).strip("-"))  # never collides with a required key
     return Section(key=key, heading=heading, text="\n".join(buf).strip(), line=line)
 
 

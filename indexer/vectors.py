@@ -79,8 +79,12 @@ class VectorIndex:
         return [self.chunk(r) for r in range(start, end)]
 
     def case_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Best-chunk cosine for every case, and the row of that chunk."""
-        sims = self.vectors @ np.asarray(query, dtype=np.float32)
+        """Best-chunk cosine for every case, and the row of that chunk.
+
+        ``query`` is one vector, or several (one per row: readings of the same query), in which
+        case each chunk keeps its best similarity over them."""
+        q = np.asarray(query, dtype=np.float32)
+        sims = self.vectors @ q if q.ndim == 1 else (self.vectors @ q.T).max(axis=1)
         best = np.maximum.reduceat(sims, self.case_starts) if self.n_cases else sims[:0]
         # row of the best chunk per case: first row in each group reaching the max
         is_best = sims >= best[self.chunk_case] - 1e-7
@@ -91,11 +95,14 @@ class VectorIndex:
         return best, first
 
     def search(self, query: np.ndarray, mask: np.ndarray | None = None, k: int = 100,
-               min_score: float = -1.0) -> VectorHits:
+               min_score: float = -1.0, relative: float = 0.0) -> VectorHits:
+        """Top ``k`` cases among ``mask`` with cosine >= ``min_score`` and >= ``relative`` x the best."""
         best, first = self.case_scores(query)
         scores = best.astype(np.float32).copy()
         if mask is not None:
             scores[~mask] = -np.inf
+        if relative and np.isfinite(scores).any():
+            min_score = max(min_score, float(scores[np.isfinite(scores)].max()) * relative)
         scores[scores < min_score] = -np.inf
         valid = int(np.isfinite(scores).sum())
         k = min(k, valid)

@@ -167,7 +167,9 @@ def test_parse_yaml_reports_duplicate_keys_with_their_lines():
     ],
 )
 def test_parse_yaml_syntax_errors_carry_the_file_line(text, line):
-    with pytest.raises(FrontMatterError, match=r"^YAML syntax error: .*\(check indentation, colons and quotes\)") as exc:
+    with pytest.raises(
+        FrontMatterError, match=r"^YAML syntax error: .*\(check indentation, colons and quotes\)"
+    ) as exc:
         parse_yaml(text, first_line=2)
     assert exc.value.line == line
 

@@ -1,0 +1,72 @@
+"""Search with the real packaged model (all-MiniLM-L6-v2): golden queries and the judged-query evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+from indexer.evaluate import load_judged_queries
+
+pytestmark = pytest.mark.model
+
+JUDGED = Path(__file__).resolve().parents[1] / "eval" / "judged-queries.yml"
+MODES = ("keyword", "semantic", "hybrid")
+
+
+@pytest.mark.parametrize(
+    ("query", "case_id", "top"),
+    [
+        ("neighborhood watch program Panama", "panama-vecinos-vigilantes", 3),
+        ("prevención de la violencia juvenil con arte y medios", "forging-peace-youth-violence-prevention", 3),
+        ("entrega voluntária de armas de fogo", "brazil-voluntary-firearms-surrender-campaign", 3),
+    ],
+)
+def test_golden_queries_hybrid(model_searcher, query, case_id, top):
+    r = model_searcher.search(query, mode="hybrid", per_page=top)
+    assert case_id in [h.id for h in r.hits], [h.id for h in r.hits]
+
+
+def test_golden_english_query_semantic(model_searcher):
+    # no shared keyword needed: "neighborhood watch" is the English name of Vecinos Vigilantes
+    hits = model_searcher.search("residents organise to watch their street and alert the police",
+                                 mode="semantic", per_page=3).hits
+    assert "panama-vecinos-vigilantes" in [h.id for h in hits]
+
+
+def test_model_index_records_the_packaged_model(model_searcher):
+    assert model_searcher.manifest["model"] == "packaged:all-MiniLM-L6-v2"
+    assert model_searcher.manifest["dim"] == 384
+
+
+def test_judged_queries_file_is_valid_and_refers_to_shipped_cases(model_searcher):
+    items = load_judged_queries(JUDGED)
+    known = {r["id"] for r in model_searcher.records()}
+    assert len(items) >= 44
+    langs = [it["language"] for it in items]
+    assert set(langs) <= {"en", "es", "pt"}
+    assert sum(lang in ("es", "pt") for lang in langs) * 2 >= len(items)
+    for it in items:
+        assert set(it["relevant"]) <= known, it["query"]
+    assert len({it["query"] for it in items}) == len(items)
+
+
+def test_eval_cli_on_judged_queries(model_index, capsys):
+    result = CliRunner().invoke(main, ["eval", "--queries", str(JUDGED), "--index", str(model_index), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)  # progress bars and logs go to stderr
+    assert set(metrics) == set(MODES)
+    for mode in MODES:
+        vals = metrics[mode]
+        assert {"ndcg@10", "recall@10", "recall@100", "mrr@10", "hit@5"} <= set(vals)
+        assert all(0.0 <= v <= 1.0 for v in vals.values())
+    with capsys.disabled():
+        print("\njudged queries, hit@5: " + ", ".join(f"{m} {metrics[m]['hit@5']:.3f}" for m in MODES))
+    # floors well below the measured values, to catch a broken retriever rather than small drifts
+    assert metrics["hybrid"]["hit@5"] >= 0.8
+    assert metrics["keyword"]["hit@5"] >= 0.7
+    assert metrics["semantic"]["hit@5"] >= 0.6
+    assert metrics["hybrid"]["ndcg@10"] >= metrics["semantic"]["ndcg@10"] - 0.05
