@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, vocab
-from .catalog import encode_full, write_catalog
+from .catalog import encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
 from .embedders import Embedder, default_model, load_embedder
 from .keyword import KeywordIndex
@@ -138,7 +138,14 @@ def build_index(
     elif isinstance(source, list) and source and isinstance(source[0], Case):
         result = LoadResult(cases=sorted(source, key=lambda c: c.id), files=len(source))
     else:
-        result = load_library(source if isinstance(source, list) else [source])
+        prev_build = current_build(index_dir) if not full else None
+        reuse = None
+        if prev_build is not None:
+            try:
+                reuse = reuse_from(prev_build)
+            except (OSError, ValueError, KeyError):
+                reuse = None  # an unreadable previous build: validate everything
+        result = load_library(source if isinstance(source, list) else [source], reuse=reuse)
     errors = result.errors(strict)
     report.problems = result.problems
     if strict and errors:

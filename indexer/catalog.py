@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .keyword import FACET_FIELDS
-from .model import Case
+from .model import Case, Section
 
 LIGHT_KEYS = ("id", "title", "title_original", "language", "countries", "pillars", "themes", "scale", "status",
               "channel", "period", "evidence", "institution", "summary", "documentation", "related")
@@ -35,7 +35,30 @@ def full_record(case: Case) -> dict[str, Any]:
         "sections": [{"key": s.key, "heading": s.heading, "text": s.text} for s in case.sections],
         "path": case.path,
         "hash": case.content_hash,
+        "key_lines": case.key_lines,
     }
+
+
+def case_from_full(rec: dict[str, Any]) -> Case:
+    """Rebuild a Case from its stored full record (for files unchanged since the last build)."""
+    sections = tuple(Section(key=s["key"], heading=s["heading"], text=s["text"], line=0) for s in rec["sections"])
+    return Case(id=rec["id"], path=rec["path"], meta=rec["meta"], body=rec["body"], sections=sections,
+                content_hash=rec["hash"], key_lines=rec.get("key_lines") or {})
+
+
+def reuse_from(build: Path):
+    """A ``loader.Reuse`` over a previous build: unchanged files come back without re-validation."""
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    with open(build / "docs.jsonl", "rb") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            by_key[(rec["path"], rec["hash"])] = rec
+
+    def reuse(path: str, digest: str) -> Case | None:
+        rec = by_key.get((path, digest))
+        return case_from_full(rec) if rec is not None else None
+
+    return reuse
 
 
 def write_catalog(path: Path, cases: list[Case], full_records: list[bytes]) -> None:

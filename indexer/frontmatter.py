@@ -44,8 +44,11 @@ def split(text: str) -> tuple[str, str, int]:
     raise FrontMatterError("the front matter opened on line 1 is never closed: add a '---' line after it", 1)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (ISO text stays ISO text)."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster, same results
+
+
+class _Loader(_Base):
+    """Safe loader that keeps dates as strings (ISO text stays ISO text)."""
 
 
 _Loader.yaml_implicit_resolvers = {

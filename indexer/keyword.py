@@ -43,6 +43,7 @@ BOOSTS = {
     "body_en": 1.0, "body_es": 1.0, "body_pt": 1.0, "institution": 1.0, "partners": 0.5,
 }
 B, K1 = 0.75, 1.2
+MAX_SEGMENTS = 12  # incremental updates add segments; past this many, the next update merges them
 
 
 class LuceneBM25F(scoring.BM25F):
@@ -171,15 +172,17 @@ class KeywordIndex:
         """Write the index at ``path``: from scratch, or by copying ``previous`` and
         updating only ``changed`` and ``removed`` case ids."""
         cases = list(cases)
-        if previous is not None and (previous / "MAIN_WRITELOCK").exists() is False and index.exists_in(previous):
-            shutil.copytree(previous, path)
+        if previous is not None and index.exists_in(str(previous)):
+            shutil.copytree(previous, path, ignore=shutil.ignore_patterns("*_WRITELOCK"))
             ix = index.open_dir(str(path))
             todo = [c for c in cases if c.id in (changed or set())]
-            with ix.writer(limitmb=256) as w:
-                for cid in (removed or set()) | (changed or set()):
-                    w.delete_by_term("id", cid)
-                for case in todo:
-                    w.add_document(**document(case))
+            w = ix.writer(limitmb=256)
+            for cid in (removed or set()) | (changed or set()):
+                w.delete_by_term("id", cid)
+            for case in todo:
+                w.add_document(**document(case))
+            # a small new segment; merging would rewrite the whole index (a full build re-optimises)
+            w.commit(merge=len(ix.reader().leaf_readers()) > MAX_SEGMENTS)
             forms = _load_forms(path)
             _count_forms(todo, forms)
         else:

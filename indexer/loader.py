@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
@@ -61,13 +62,23 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
     return unique
 
 
-def read_case(path: Path, shown: str | None = None) -> tuple[Case | None, list[Problem]]:
-    """Load one file: a Case when it has no errors, and all its problems."""
+Reuse = Callable[[str, str], "Case | None"]  # (shown path, sha256) -> a case validated before, or None
+
+
+def read_case(path: Path, shown: str | None = None, reuse: Reuse | None = None) -> tuple[Case | None, list[Problem]]:
+    """Load one file: a Case when it has no errors, and all its problems.
+
+    ``reuse`` lets an index build skip parsing and validating files whose bytes are unchanged
+    since a build that accepted them."""
     shown = shown or display_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    if reuse is not None and len(raw) <= MAX_BYTES:
+        known = reuse(shown, hashlib.sha256(raw).hexdigest())
+        if known is not None:
+            return known, []
     if len(raw) > MAX_BYTES:
         return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit: "
                               "move long annexes to a linked source")]
@@ -100,7 +111,7 @@ def read_case(path: Path, shown: str | None = None) -> tuple[Case | None, list[P
     return case, problems
 
 
-def load_library(paths: list[Path] | Path) -> LoadResult:
+def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadResult:
     """Load every case file under ``paths``; check ids are unique and ``related`` ids exist."""
     result = LoadResult()
     files = case_files(paths)
@@ -110,7 +121,7 @@ def load_library(paths: list[Path] | Path) -> LoadResult:
     stems = {f.stem for f in files} | {g.stem for d in folders for g in case_files(d)}
     by_id: dict[str, Case] = {}
     for f in files:
-        case, problems = read_case(f)
+        case, problems = read_case(f, reuse=reuse)
         result.problems.extend(problems)
         if case is None:
             continue

@@ -211,11 +211,14 @@ def parse_sections(body: str, body_start_line: int) -> list[Section]:
     return sections
 
 
+_SECTION_KEYS = {vocab.fold(name): key for key, names in vocab.SECTIONS for name in names.values()}
+
+
 def _make_section(current: tuple[str, int], buf: list[str]) -> Section:
     heading, line = current
     folded = vocab.fold(heading)
-    key = next((k for k, names in vocab.SECTIONS if folded in {vocab.fold(n) for n in names.values()}),
-               "x-" + re.sub(r"[^a-z0-9]+", "-", folded).strip("-"))  # never collides with a required key
+    # a heading that is not a required one gets an 'x-' key, so it can never stand in for one
+    key = _SECTION_KEYS.get(folded) or "x-" + re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
     return Section(key=key, heading=heading, text="\n".join(buf).strip(), line=line)
 
 

@@ -23,8 +23,14 @@ from webapp import create_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 QUERY = "community policing"
 TIMEOUT_MS = 15_000
 
@@ -49,12 +55,19 @@ def browser():
 
 
 class Console:
-    """Console errors and uncaught page errors (CSP violations show up here)."""
+    """Console errors and uncaught page errors (CSP violations show up here).
+
+    The browser's own request for /favicon.ico (the site has none) is not counted.
+    """
 
     def __init__(self, page):
         self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _console(self, msg):
+        if msg.type == "error" and urlsplit(msg.location.get("url") or "").path != "/favicon.ico":
+            self.errors.append(f"{msg.text} ({msg.location.get('url')})")
 
 
 @pytest.fixture()
@@ -183,8 +196,10 @@ def test_switch_language_keeps_the_query(page, tmp_path):
 def test_tab_reaches_the_skip_link_first(page, tmp_path):
     page.goto("/search?q=police")
     page.keyboard.press("Tab")
-    focused = page.evaluate("() => [document.activeElement.tagName, document.activeElement.className,"
-                            " document.activeElement.getAttribute('href'), document.activeElement.textContent]")
+    focused = page.evaluate(
+        "() => [document.activeElement.tagName, document.activeElement.className,"
+        " document.activeElement.getAttribute('href'), document.activeElement.textContent]"
+    )
     assert focused == ["A", "skip", "#main", "Skip to content"]
     box = page.locator("a.skip").bounding_box()
     assert box and box["x"] >= 0 and box["y"] >= 0, "the focused skip link is on screen"

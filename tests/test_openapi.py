@@ -119,7 +119,7 @@ def test_every_ref_resolves_and_every_schema_is_valid(doc):
                 walk(v)
 
     walk(doc)
-    for name, schema in schemas.items():
+    for schema in schemas.values():
         jsonschema.Draft202012Validator.check_schema(to_json_schema(schema, schemas))
 
 
@@ -128,7 +128,8 @@ def test_every_api_route_is_documented(app, doc):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or rule.endpoint.startswith("api."):
             assert rule.rule.startswith("/api/")
-            routes.add((flask_rule_to_openapi(rule.rule), frozenset(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})))
+            methods = frozenset(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+            routes.add((flask_rule_to_openapi(rule.rule), methods))
     assert routes
     for path, methods in routes:
         assert path in doc["paths"], f"{path} is served but not in openapi.json"
@@ -170,9 +171,17 @@ def test_documented_query_parameters_are_accepted(client, doc):
 # --- answers match the schemas ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("qs", ["q=community+policing", "q=polica+comunitaria", "", "q=zyxwvq&mode=keyword",
-                                "q=police&mode=semantic&sort=date&page=2&per_page=3&lang=es",
-                                "countries=PA&themes=community-policing&year_from=1990"])
+@pytest.mark.parametrize(
+    "qs",
+    [
+        "q=community+policing",
+        "q=polica+comunitaria",
+        "",
+        "q=zyxwvq&mode=keyword",
+        "q=police&mode=semantic&sort=date&page=2&per_page=3&lang=es",
+        "countries=PA&themes=community-policing&year_from=1990",
+    ],
+)
 def test_search_matches_schema(client, doc, qs):
     data = client.get("/api/search?" + qs).get_json()
     validate(data, response_schema(doc, "/api/search"))
@@ -201,14 +210,22 @@ def test_case_list_matches_schema(client, doc):
     validate(client.get("/api/cases").get_json(), response_schema(doc, "/api/cases"))
 
 
-@pytest.mark.parametrize("url, status", [("/api/search?mode=bad", "400"), (f"/api/cases/{CASE}/similar?limit=0", "400"),
-                                         ("/api/cases/no-such-case", "404"), ("/api/cases/no-such-case/similar", "404"),
-                                         ("/api/facets?page=x", "400")])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/api/search?mode=bad", "400"),
+        (f"/api/cases/{CASE}/similar?limit=0", "400"),
+        ("/api/cases/no-such-case", "404"),
+        ("/api/cases/no-such-case/similar", "404"),
+        ("/api/facets?page=x", "400"),
+    ],
+)
 def test_documented_errors_match_the_error_schema(client, doc, url, status):
     r = client.get(url)
     assert str(r.status_code) == status
-    path = next(p for p in doc["paths"] if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p)),
-                                                         url.split("?")[0]))
+    path = next(
+        p for p in doc["paths"] if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p)), url.split("?")[0])
+    )
     assert status in doc["paths"][path]["get"]["responses"], f"{path} does not document {status}"
     validate(r.get_json(), response_schema(doc, path, status))
 

@@ -32,8 +32,9 @@ def test_golden_queries_hybrid(model_searcher, query, case_id, top):
 
 def test_golden_english_query_semantic(model_searcher):
     # no shared keyword needed: "neighborhood watch" is the English name of Vecinos Vigilantes
-    hits = model_searcher.search("residents organise to watch their street and alert the police",
-                                 mode="semantic", per_page=3).hits
+    hits = model_searcher.search(
+        "residents organise to watch their street and alert the police", mode="semantic", per_page=3
+    ).hits
     assert "panama-vecinos-vigilantes" in [h.id for h in hits]
 
 

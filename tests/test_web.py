@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from indexer.keyword import FACET_FIELDS
 from webapp import create_app
 
 CASE = "panama-vecinos-vigilantes"
@@ -59,7 +60,10 @@ class Page(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
     def find(self, tag: str, within: str | None = None, **attrs) -> list[dict[str, str | None]]:
-        """Attributes of every ``tag`` with these attribute values (class_: one class) inside ``within`` (class, #id, tag)."""
+        """Attributes of each ``tag`` with these attribute values (class_: one of its classes).
+
+        ``within``: a class, #id or tag name of an enclosing element.
+        """
         out = []
         for name, a, ctx in self.tags:
             if name != tag or (within and within not in ctx):
@@ -148,6 +152,7 @@ def test_pages_answer_in_both_languages(client, url, lang):
     assert p.find("html", lang=lang)
     assert p.find("link", rel="stylesheet")
     assert p.find("main", id="main")
+    assert ("Skip to content" if lang == "en" else "Saltar al contenido") in p.plain
 
 
 def test_cases_index_redirects_to_search(client):
@@ -181,8 +186,9 @@ def test_atom_feed_has_one_entry_per_case_newest_first(client, hash_searcher, la
         assert updated[0] >= e.findtext(f"{ATOM}updated")
 
 
-def test_sitemap_lists_pages_and_every_case_in_both_languages(client, all_ids):
-    r = client.get("/sitemap.xml")
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_sitemap_lists_pages_and_every_case_in_both_languages(client, all_ids, lang):
+    r = client.get(f"/sitemap.xml?lang={lang}")
     assert r.status_code == 200
     assert r.mimetype == "application/xml"
     locs = [u.findtext(f"{SITEMAP}loc") for u in ET.fromstring(r.data).findall(f"{SITEMAP}url")]
@@ -195,8 +201,9 @@ def test_sitemap_lists_pages_and_every_case_in_both_languages(client, all_ids):
         assert client.get(urlsplit(u).path + ("?" + urlsplit(u).query if urlsplit(u).query else "")).status_code == 200
 
 
-def test_robots_txt_points_to_sitemap(client):
-    r = client.get("/robots.txt")
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_robots_txt_points_to_sitemap(client, lang):
+    r = client.get(f"/robots.txt?lang={lang}")
     assert r.status_code == 200
     assert r.mimetype == "text/plain"
     assert "User-agent: *" in r.get_data(as_text=True)
@@ -310,9 +317,8 @@ def test_facet_links_toggle_exactly_one_filter(client):
         else:
             diff = after - before
             assert len(diff) == 1 and after - diff == before, a["href"]
-            (field, value), = diff
-            assert field in ("pillars", "themes", "countries", "institution_type", "scale", "evidence_stage",
-                             "evidence_rating", "status", "channel", "language")
+            ((field, value),) = diff
+            assert field in FACET_FIELDS and value
     active = [a for a in links if a.get("aria-current") == "true"]
     assert [pairs(base) - pairs(a["href"]) for a in active] == [{("countries", "PA")}]
 
@@ -384,7 +390,11 @@ def test_page_beyond_the_last_is_empty_not_an_error(client):
 
 def test_sort_by_date_orders_by_start_year(client, hash_searcher):
     years = {r["id"]: r["start_year"] for r in hash_searcher.records()}
-    for qs in ("sort=date&per_page=100", "q=police&sort=date&per_page=100", "q=police&mode=keyword&sort=date&per_page=100"):
+    for qs in (
+        "sort=date&per_page=100",
+        "q=police&sort=date&per_page=100",
+        "q=police&mode=keyword&sort=date&per_page=100",
+    ):
         data = client.get("/api/search?" + qs).get_json()
         assert data["sort"] == "date"
         got = [years[h["id"]] for h in data["results"]]
@@ -412,8 +422,9 @@ def test_did_you_mean(client):
     assert "Quizás quiso decir" in es.plain
 
 
-@pytest.mark.parametrize("lang, headline", [("en", "No case matches this search."),
-                                            ("es", "Ningún caso coincide con esta búsqueda.")])
+@pytest.mark.parametrize(
+    "lang, headline", [("en", "No case matches this search."), ("es", "Ningún caso coincide con esta búsqueda.")]
+)
 def test_honest_empty_state_in_keyword_mode(client, lang, headline):
     qs = f"q=zyxwvq+qqxjzv&mode=keyword&lang={lang}"
     p = page(client, "/search?" + qs)
@@ -438,8 +449,7 @@ def test_long_query_is_shortened_with_a_note(client):
     r = client.get("/search", query_string={"q": q})
     assert r.status_code == 200
     p = Page(r.get_data(as_text=True))
-    note = [a for a in p.find("p", class_="note")]
-    assert note
+    assert p.find("p", class_="note")
     assert "shortened" in p.plain
     assert len(p.find("input", id="q")[0]["value"]) <= 500
     api = client.get("/api/search", query_string={"q": q})
@@ -448,9 +458,12 @@ def test_long_query_is_shortened_with_a_note(client):
     assert len(body["query"]) <= 500 and "shortened" in body["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the 'query was shortened' note comes from the engine in English and is "
-                                       "shown untranslated on Spanish pages (webapp/data.py passes result.message "
-                                       "through without gettext)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the 'query was shortened' note comes from the engine in English and is "
+    "shown untranslated on Spanish pages (webapp/data.py passes result.message "
+    "through without gettext)",
+)
 def test_long_query_note_is_translated(client):
     r = client.get("/search", query_string={"q": "policía " * 3000, "lang": "es"})
     assert r.status_code == 200
@@ -603,11 +616,15 @@ def test_html_400_in_site_style(client):
     assert "This request cannot be answered" in p.plain and "fuzzy" in p.plain
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: i18n.switch_url passes every query parameter to url_for as a keyword, "
-                                       "so ?endpoint=, ?_anchor=, ?_method= (or a view arg like ?case_id=) crash "
-                                       "every HTML page, including the error page itself (unhandled TypeError)")
-@pytest.mark.parametrize("url", ["/?endpoint=x", "/search?_anchor=x", "/about?_method=POST",
-                                 f"/cases/{CASE}?case_id=x"])
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: i18n.switch_url passes every query parameter to url_for as a keyword, "
+    "so ?endpoint=, ?_anchor=, ?_method= (or a view arg like ?case_id=) crash "
+    "every HTML page, including the error page itself (unhandled TypeError)",
+)
+@pytest.mark.parametrize(
+    "url", ["/?endpoint=x", "/search?_anchor=x", "/about?_method=POST", f"/cases/{CASE}?case_id=x"]
+)
 def test_reserved_query_parameter_names_do_not_crash_pages(hash_searcher, url):
     client = create_app({"SEARCHER": hash_searcher}).test_client()  # not TESTING: the app's own error handling
     try:
@@ -620,9 +637,22 @@ def test_reserved_query_parameter_names_do_not_crash_pages(hash_searcher, url):
 # --- security ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["/", "/search?q=police", f"/cases/{CASE}", "/about", "/no/such/page",
-                                 "/api/search?q=police", f"/api/cases/{CASE}", "/api/cases/nope", "/api/openapi.json",
-                                 "/feed.atom", f"/cases/{CASE}/cite.bib"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/search?q=police",
+        f"/cases/{CASE}",
+        "/about",
+        "/no/such/page",
+        "/api/search?q=police",
+        f"/api/cases/{CASE}",
+        "/api/cases/nope",
+        "/api/openapi.json",
+        "/feed.atom",
+        f"/cases/{CASE}/cite.bib",
+    ],
+)
 def test_security_headers(client, url):
     r = client.get(url)
     csp = r.headers.get("Content-Security-Policy", "")
@@ -637,8 +667,10 @@ def test_security_headers(client, url):
     assert r.headers.get("Referrer-Policy") in ("strict-origin-when-cross-origin", "no-referrer", "same-origin")
 
 
-@pytest.mark.parametrize("url", ["/", "/search?q=community+policing&countries=PA", f"/cases/{CASE}", "/about",
-                                 "/browse/themes", "/no/such/page"])
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/search?q=community+policing&countries=PA", f"/cases/{CASE}", "/about", "/browse/themes", "/no/such/page"],
+)
 def test_pages_obey_their_own_csp(client, url):
     """script-src/style-src 'self': no inline scripts, handlers or styles."""
     p = Page(client.get(url).get_data(as_text=True))
@@ -688,6 +720,39 @@ def test_path_traversal_is_404(client, url):
         assert r.get_json()["error"]["status"] == 404
 
 
+REFLECTED = [
+    "/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+    "/search?q=%22%3E%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&mode=keyword",
+    "/search?q=polica%3Cscript%3E&lang=es",
+    "/search?countries=%3Cscript%3Ealert(1)%3C/script%3E",
+    "/search?themes=%22+onmouseover%3D%22alert(1)",
+    "/search?mode=%3Cscript%3Ealert(1)%3C/script%3E",
+    "/search?page=%3Cscript%3E",
+    "/browse/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+]
+
+
+@pytest.mark.parametrize("url", REFLECTED)
+def test_reflected_input_is_escaped(client, url):
+    r = client.get(url)
+    assert r.status_code in (200, 400, 404)
+    p = Page(r.get_data(as_text=True))
+    for tag, attrs, _ in p.tags:
+        assert tag not in ("img", "iframe") and not any(k.startswith("on") for k in attrs), (tag, attrs)
+        if tag == "script":
+            assert attrs.get("src") == "/static/app.js"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_facet_field_can_be_browsed(client, lang):
+    for field in FACET_FIELDS:
+        p = page(client, f"/browse/{field}?lang={lang}")
+        links = p.hrefs("browse")
+        assert links, field
+        for href in links:
+            assert urlsplit(href).path == "/search" and field in args_of(href) and args_of(href)["lang"] == lang
+
+
 def test_ids_are_echoed_escaped(client):
     r = client.get("/cases/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert r.status_code == 404
@@ -701,7 +766,8 @@ def test_bibtex_download(client):
     r = client.get(f"/cases/{CASE}/cite.bib")
     assert r.status_code == 200
     assert r.mimetype == "application/x-bibtex"
-    assert "attachment" in r.headers["Content-Disposition"] and f"caselib-{CASE}.bib" in r.headers["Content-Disposition"]
+    disposition = r.headers["Content-Disposition"]
+    assert "attachment" in disposition and f"caselib-{CASE}.bib" in disposition
     body = r.get_data(as_text=True)
     assert body.startswith(f"@misc{{caselib-{CASE},")
     assert f"title = {{{CASE_TITLE}}}" in body
@@ -729,8 +795,10 @@ def test_case_page_links_its_citations(client):
     assert CASE_TITLE in p.plain
 
 
-@pytest.mark.parametrize("lang, summary_start", [("en", "Vecinos Vigilantes (Neighbourhood Watch)"),
-                                                 ("es", "Vecinos Vigilantes es un programa")])
+@pytest.mark.parametrize(
+    "lang, summary_start",
+    [("en", "Vecinos Vigilantes (Neighbourhood Watch)"), ("es", "Vecinos Vigilantes es un programa")],
+)
 def test_opengraph_meta_on_case_pages(client, lang, summary_start):
     p = page(client, f"/cases/{CASE}?lang={lang}")
     og = {a["property"]: a["content"] for a in p.find("meta") if (a.get("property") or "").startswith("og:")}

@@ -78,7 +78,7 @@ def hostile_client(tmp_path_factory, cases_dir):
     src.mkdir()
     text = (cases_dir / f"{CASE}.md").read_text(encoding="utf-8")
     assert text.count(f"title: {TITLE}\n") == 1
-    text = text.replace(f"title: {TITLE}\n", f"title: \"{TITLE} {TITLE_HOSTILE}\"\n", 1)
+    text = text.replace(f"title: {TITLE}\n", f'title: "{TITLE} {TITLE_HOSTILE}"\n', 1)
     summary = "    Vecinos Vigilantes (Neighbourhood Watch) is a programme"
     assert text.count(summary) == 1
     text = text.replace(summary, f"    {TITLE_HOSTILE} Vecinos Vigilantes (Neighbourhood Watch) is a programme", 1)
@@ -148,8 +148,9 @@ def test_search_snippet_shows_hostile_markup_as_text(hostile_client):
     assert "&lt;a href=" in snippet
 
 
-@pytest.mark.parametrize("url", ["/", "/feed.atom", f"/api/cases/{CASE}", f"/cases/{CASE}/cite.ris",
-                                 f"/cases/{CASE}/cite.bib"])
+@pytest.mark.parametrize(
+    "url", ["/", "/feed.atom", f"/api/cases/{CASE}", f"/cases/{CASE}/cite.ris", f"/cases/{CASE}/cite.bib"]
+)
 def test_other_views_of_the_hostile_case(hostile_client, url):
     r = hostile_client.get(url)
     assert r.status_code == 200
