@@ -458,12 +458,6 @@ def test_long_query_is_shortened_with_a_note(client):
     assert len(body["query"]) <= 500 and "shortened" in body["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the 'query was shortened' note comes from the engine in English and is "
-    "shown untranslated on Spanish pages (webapp/data.py passes result.message "
-    "through without gettext)",
-)
 def test_long_query_note_is_translated(client):
     r = client.get("/search", query_string={"q": "policía " * 3000, "lang": "es"})
     assert r.status_code == 200
@@ -616,12 +610,6 @@ def test_html_400_in_site_style(client):
     assert "This request cannot be answered" in p.plain and "fuzzy" in p.plain
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: i18n.switch_url passes every query parameter to url_for as a keyword, "
-    "so ?endpoint=, ?_anchor=, ?_method= (or a view arg like ?case_id=) crash "
-    "every HTML page, including the error page itself (unhandled TypeError)",
-)
 @pytest.mark.parametrize(
     "url", ["/?endpoint=x", "/search?_anchor=x", "/about?_method=POST", f"/cases/{CASE}?case_id=x"]
 )

@@ -10,7 +10,7 @@ from flask import abort, url_for
 from indexer import vocab
 from indexer.keyword import FACET_FIELDS
 
-from . import get_searcher
+from . import get_searcher, i18n
 from .state import SearchState
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -21,6 +21,10 @@ FACET_ORDER = ("pillars", "themes", "countries", "institution_type", "scale", "e
 def valid_id(case_id: str) -> bool:
     """Only slugs reach the index: anything else (dots, slashes, encoded paths) is a 404."""
     return bool(re.fullmatch(ID_PATTERN, case_id)) and len(case_id) <= 80
+
+
+def not_found(case_id: str) -> str:
+    return i18n.gettext("There is no case with the id “{id}”.", id=case_id[:80])
 
 
 def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
@@ -81,8 +85,10 @@ def search_data(state: SearchState, lang: str) -> dict[str, Any]:
         "total": result.total,
         "suggestion": result.suggestion,
         "suggestion_url": state.with_(q=result.suggestion).url(lang) if result.suggestion else None,
-        "message": result.message,
+        "message": i18n.gettext("The query was shortened to {n} characters.", n=len(result.query))
+        if result.message else None,
         "filters": {k: list(v) for k, v in state.filters.items()},
+        "hidden": {k: v if isinstance(v, list) else [v] for k, v in state.params().items() if k not in ("q", "mode", "page")},
         "year_from": state.year_from,
         "year_to": state.year_to,
         "results": [hit_dict(h, lang) for h in result.hits],
@@ -93,6 +99,7 @@ def search_data(state: SearchState, lang: str) -> dict[str, Any]:
         "mode_urls": {m: state.with_(mode=m).url(lang) for m in ("hybrid", "keyword", "semantic")},
         "sort_urls": {s: state.with_(sort=s).url(lang) for s in ("relevance", "date")},
         "url": state.url(lang),
+        "canonical_url": state.url(lang, _external=True),
         "api_url": state.url(endpoint="api.search"),
     }
 
@@ -101,7 +108,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
     searcher = get_searcher()
     record = searcher.get(case_id) if valid_id(case_id) else None
     if record is None:
-        abort(404, description=f"no case with id '{case_id[:80]}'")
+        abort(404, description=not_found(case_id))
     meta = record["meta"]
     inst = meta.get("institution") or {}
     evidence = meta.get("evidence") or {}
@@ -151,11 +158,11 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
 
 def similar_data(case_id: str, lang: str, k: int = 5) -> list[dict[str, Any]]:
     if not valid_id(case_id):
-        abort(404, description=f"no case with id '{case_id[:80]}'")
+        abort(404, description=not_found(case_id))
     try:
         sims = get_searcher().similar(case_id, k)
     except KeyError:
-        abort(404, description=f"no case with id '{case_id}'")
+        abort(404, description=not_found(case_id))
     out = []
     for s in sims:
         shared = {f: labelled(f, vs, lang) for f, vs in s.shared.items()}

@@ -8,6 +8,7 @@ vocabulary.yml and pycountry, so they are translated in one place.
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlencode
 from pathlib import Path
 
 import yaml
@@ -57,10 +58,9 @@ def url(endpoint: str, **values) -> str:
 
 
 def switch_url(lang: str) -> str:
-    """This page's URL in another language (every other parameter kept)."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [lang]
-    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+    """This page's URL in another language (every other parameter kept, whatever its name)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return request.path + "?" + urlencode(args)
 
 
 FIELD_NAMES = {

@@ -71,14 +71,14 @@ def cite_ris(case_id: str):
 def _meta(case_id: str) -> dict:
     record = get_searcher().get(case_id) if data.valid_id(case_id) else None
     if record is None:
-        abort(404, description=f"no case with id '{case_id[:80]}'")
+        abort(404, description=data.not_found(case_id))
     return record["meta"]
 
 
 @bp.get("/browse/<field>")
 def browse(field: str):
     if field not in FACET_FIELDS:
-        abort(404, description=f"cannot browse by '{field[:40]}'")
+        abort(404, description=i18n.gettext("Cases cannot be browsed by “{field}”.", field=field[:40]))
     lang = _lang()
     counts = get_searcher().facets().get(field, {})
     values = sorted(({"value": v, "label": i18n.label(field, v), "count": c,
@@ -102,13 +102,14 @@ def about():
 def feed():
     records = sorted(get_searcher().records(), key=lambda r: (r.get("documentation") or {}).get("last_reviewed") or "",
                      reverse=True)
+    lang = _lang()
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     updated = _stamp(records[0]) if records else now
     site = url_for("pages.home", _external=True)
     entries = []
     for r in records[:50]:
-        link = url_for("pages.case", case_id=r["id"], _external=True)
-        summary = (r.get("summary") or {}).get("en", "")
+        link = url_for("pages.case", case_id=r["id"], lang=lang, _external=True)
+        summary = (r.get("summary") or {}).get(lang) or (r.get("summary") or {}).get("en", "")
         entries.append(
             f"<entry><id>{escape(link)}</id><title>{escape(r['title'])}</title>"
             f'<link rel="alternate" href="{escape(link)}"/><updated>{_stamp(r)}</updated>'
@@ -116,7 +117,7 @@ def feed():
         )
     xml = (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{escape(site)}</id><title>caselib: new and updated cases</title>"
+        f"<id>{escape(site)}</id><title>caselib: {escape(i18n.gettext('New and updated cases'))}</title>"
         f'<link rel="self" href="{escape(url_for("pages.feed", _external=True))}"/>'
         f'<link rel="alternate" href="{escape(site)}"/><updated>{updated}</updated>'
         f"<author><name>caselib</name></author>{''.join(entries)}</feed>"
