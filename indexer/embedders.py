@@ -9,6 +9,7 @@ from disk with no network. ``HashEmbedder`` is a tiny deterministic stand-in for
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -68,6 +69,8 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self._model.max_seq_length or 256)
         self.batch_size = batch_size
         self._tokenizer = self._model.tokenizer
+        # counting tokens of a long paragraph (before it is split) is not an encode: no length warning
+        logging.getLogger("transformers.tokenization_utils_base").setLevel(logging.ERROR)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -83,6 +83,8 @@ class VectorIndex:
 
         ``query`` is one vector, or several (one per row: readings of the same query), in which
         case each chunk keeps its best similarity over them."""
+        if self.n_cases == 0:  # an empty library (its matrix may have no columns either)
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         q = np.asarray(query, dtype=np.float32)
         sims = self.vectors @ q if q.ndim == 1 else (self.vectors @ q.T).max(axis=1)
         best = np.maximum.reduceat(sims, self.case_starts) if self.n_cases else sims[:0]
@@ -99,10 +101,11 @@ class VectorIndex:
         """Top ``k`` cases among ``mask`` with cosine >= ``min_score`` and >= ``relative`` x the best."""
         best, first = self.case_scores(query)
         scores = best.astype(np.float32).copy()
+        if relative and len(scores):
+            # relative to the best match in the whole library, so a filter can only narrow the results
+            min_score = max(min_score, float(scores.max()) * relative)
         if mask is not None:
             scores[~mask] = -np.inf
-        if relative and np.isfinite(scores).any():
-            min_score = max(min_score, float(scores[np.isfinite(scores)].max()) * relative)
         scores[scores < min_score] = -np.inf
         valid = int(np.isfinite(scores).sum())
         k = min(k, valid)

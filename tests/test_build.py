@@ -229,15 +229,6 @@ def test_editing_a_case_into_an_invalid_one_drops_it(lib, ix):
     assert ids(Searcher.open(ix, embedder=EMB)) == set(BASE) - {"recidivism-research-prison-policy"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "BUG: indexer/build.py build_index: a first build with no valid case (an empty cases folder, or only "
-        "invalid files) never loads the embedder, then reads prev_manifest['model'] with no previous manifest: "
-        "TypeError 'NoneType' object is not subscriptable instead of an empty index or a clear IndexError_"
-    ),
-)
 @pytest.mark.parametrize("content", ["empty", "only-invalid"])
 def test_first_build_without_valid_cases(tmp_path, ix, content):
     d = tmp_path / "few"
