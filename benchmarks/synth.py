@@ -39,10 +39,43 @@ ES = [
     "La unidad documentó su experiencia de {topic} para que otras instituciones pudieran adaptarla.",
     "Se invitó a los vecinos a identificar prioridades de {topic} en sus barrios.",
 ]
-PLACES = ["the capital", "a border province", "three municipalities", "coastal towns", "the northern region",
-          "two pilot districts", "rural areas", "the metropolitan area"]
-COUNTRIES = ["AR", "BO", "BR", "CL", "CO", "CR", "DO", "EC", "SV", "GT", "HN", "JM", "MX", "NI", "PA", "PY", "PE",
-             "TT", "UY", "BS", "BB", "BZ", "GY", "CA", "US"]
+PLACES = [
+    "the capital",
+    "a border province",
+    "three municipalities",
+    "coastal towns",
+    "the northern region",
+    "two pilot districts",
+    "rural areas",
+    "the metropolitan area",
+]
+COUNTRIES = [
+    "AR",
+    "BO",
+    "BR",
+    "CL",
+    "CO",
+    "CR",
+    "DO",
+    "EC",
+    "SV",
+    "GT",
+    "HN",
+    "JM",
+    "MX",
+    "NI",
+    "PA",
+    "PY",
+    "PE",
+    "TT",
+    "UY",
+    "BS",
+    "BB",
+    "BZ",
+    "GY",
+    "CA",
+    "US",
+]
 
 
 def _paragraph(rng: random.Random, bank: list[str], topic: str, n: int) -> str:
@@ -78,8 +111,11 @@ def make_case(i: int, rng: random.Random) -> str:
     body = []
     for key, names in vocab.SECTIONS:
         n = 1 if key == "sources" else rng.randint(4, 9)
-        text = f"- Synthetic source {i}, caselib benchmarks (2026)." if key == "sources" else "\n\n".join(
-            _paragraph(rng, bank, topic, n) for _ in range(rng.randint(1, 2)))
+        text = (
+            f"- Synthetic source {i}, caselib benchmarks (2026)."
+            if key == "sources"
+            else "\n\n".join(_paragraph(rng, bank, topic, n) for _ in range(rng.randint(1, 2)))
+        )
         body.append(f"## {names[lang]}\n\n{text}\n")
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n" + "\n".join(body)
 

@@ -70,9 +70,11 @@ class BuildReport:
         what = "full build" if self.full else "incremental update"
         if not self.swapped:
             what = "index up to date"
-        return (f"{what}: {self.indexed} case(s) indexed, {self.unchanged} unchanged, {self.removed} removed, "
-                f"{self.skipped} skipped; {self.chunks_encoded} chunk(s) encoded, {self.chunks_reused} reused; "
-                f"{self.seconds:.1f} s")
+        return (
+            f"{what}: {self.indexed} case(s) indexed, {self.unchanged} unchanged, {self.removed} removed, "
+            f"{self.skipped} skipped; {self.chunks_encoded} chunk(s) encoded, {self.chunks_reused} reused; "
+            f"{self.seconds:.1f} s"
+        )
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -100,7 +102,8 @@ def build_lock(index_dir: Path, wait: bool = False):
             holder = fh.read().strip() or "unknown"
             raise IndexLockedError(
                 f"another `caselib index` is building {index_dir} (pid {holder}); wait for it to finish, "
-                "or run with --wait") from None
+                "or run with --wait"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
@@ -149,8 +152,10 @@ def build_index(
     errors = result.errors(strict)
     report.problems = result.problems
     if strict and errors:
-        raise IndexError_(f"--strict: {len(errors)} problem(s) in the cases; nothing was built. "
-                          "Fix them (see `caselib check --strict`) or build without --strict to skip those files.")
+        raise IndexError_(
+            f"--strict: {len(errors)} problem(s) in the cases; nothing was built. "
+            "Fix them (see `caselib check --strict`) or build without --strict to skip those files."
+        )
     report.skipped = len(result.skipped_paths) if not strict else 0
     cases = result.cases
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -180,11 +185,21 @@ def build_index(
         stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         tmp = builds / f"tmp-{stamp}-{os.getpid()}"
         tmp.mkdir()
-        KeywordIndex.build(tmp / "keyword", cases, previous=None if report.full else prev / "keyword",
-                           changed=changed, removed=removed)
+        KeywordIndex.build(
+            tmp / "keyword", cases, previous=None if report.full else prev / "keyword", changed=changed, removed=removed
+        )
         factory = (lambda: embedder) if embedder is not None else (lambda: load_embedder(model_name))
-        emb = _vectors(tmp / "vectors", cases, changed, None if report.full else prev / "vectors",
-                       factory, report, log, progress, batch_size)
+        emb = _vectors(
+            tmp / "vectors",
+            cases,
+            changed,
+            None if report.full else prev / "vectors",
+            factory,
+            report,
+            log,
+            progress,
+            batch_size,
+        )
         write_catalog(tmp, cases, [encode_full(c) for c in cases])
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -194,8 +209,11 @@ def build_index(
             "dim": emb.dim if emb else (prev_manifest or {}).get("dim", 0),
             "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "cases": {c.id: {"hash": c.content_hash, "path": c.path} for c in cases},
-            "counts": {"cases": len(cases), "chunks": report.chunks_encoded + report.chunks_reused,
-                       "skipped": report.skipped},
+            "counts": {
+                "cases": len(cases),
+                "chunks": report.chunks_encoded + report.chunks_reused,
+                "skipped": report.skipped,
+            },
             "skipped": [p.to_dict() for p in result.problems if p.severity == "error"],
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -221,8 +239,17 @@ def _needs_full(prev: dict | None, model_name: str | None, full: bool) -> tuple[
     return False, ""
 
 
-def _vectors(path: Path, cases: list[Case], changed: set[str], previous: Path | None,
-             factory: Callable[[], Embedder], report: BuildReport, log, progress, batch_size: int):
+def _vectors(
+    path: Path,
+    cases: list[Case],
+    changed: set[str],
+    previous: Path | None,
+    factory: Callable[[], Embedder],
+    report: BuildReport,
+    log,
+    progress,
+    batch_size: int,
+):
     """Write the vector index; encode only chunks whose text is new. Returns the embedder if loaded."""
     old = VectorIndex.open(previous) if previous is not None else None
     old_by_case: dict[str, list[int]] = {}

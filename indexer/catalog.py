@@ -15,8 +15,24 @@ import numpy as np
 from .keyword import FACET_FIELDS
 from .model import Case, Section
 
-LIGHT_KEYS = ("id", "title", "title_original", "language", "countries", "pillars", "themes", "scale", "status",
-              "channel", "period", "evidence", "institution", "summary", "documentation", "related")
+LIGHT_KEYS = (
+    "id",
+    "title",
+    "title_original",
+    "language",
+    "countries",
+    "pillars",
+    "themes",
+    "scale",
+    "status",
+    "channel",
+    "period",
+    "evidence",
+    "institution",
+    "summary",
+    "documentation",
+    "related",
+)
 
 
 def light_record(case: Case) -> dict[str, Any]:
@@ -42,8 +58,15 @@ def full_record(case: Case) -> dict[str, Any]:
 def case_from_full(rec: dict[str, Any]) -> Case:
     """Rebuild a Case from its stored full record (for files unchanged since the last build)."""
     sections = tuple(Section(key=s["key"], heading=s["heading"], text=s["text"], line=0) for s in rec["sections"])
-    return Case(id=rec["id"], path=rec["path"], meta=rec["meta"], body=rec["body"], sections=sections,
-                content_hash=rec["hash"], key_lines=rec.get("key_lines") or {})
+    return Case(
+        id=rec["id"],
+        path=rec["path"],
+        meta=rec["meta"],
+        body=rec["body"],
+        sections=sections,
+        content_hash=rec["hash"],
+        key_lines=rec.get("key_lines") or {},
+    )
 
 
 def reuse_from(build: Path):
@@ -107,7 +130,9 @@ class Catalog:
             fh.seek(self.records[row]["offset"])
             return json.loads(fh.readline())
 
-    def mask(self, filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)) -> np.ndarray:
+    def mask(
+        self, filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)
+    ) -> np.ndarray:
         """Rows passing every filter (OR within a field, AND across fields)."""
         m = np.ones(len(self.records), dtype=bool)
         for name, values in (filters or {}).items():

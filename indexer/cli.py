@@ -15,12 +15,22 @@ DEFAULT_CASES = Path("cases")
 DEFAULT_INDEX = Path("instance/index")
 
 cases_option = click.option(
-    "--cases", "cases_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CASES,
-    show_default=True, envvar="CASELIB_CASES", help="Folder of case files (env CASELIB_CASES).",
+    "--cases",
+    "cases_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CASES,
+    show_default=True,
+    envvar="CASELIB_CASES",
+    help="Folder of case files (env CASELIB_CASES).",
 )
 index_option = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_INDEX,
-    show_default=True, envvar="CASELIB_INDEX", help="Index folder (env CASELIB_INDEX).",
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_INDEX,
+    show_default=True,
+    envvar="CASELIB_INDEX",
+    help="Index folder (env CASELIB_INDEX).",
 )
 
 
@@ -40,13 +50,19 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     result = load_library(targets)
     failing = result.errors(strict)
     if fmt == "json":
-        click.echo(json.dumps({
-            "files": result.files,
-            "valid": sum(1 for c in result.cases if c.path not in {p.path for p in failing}),
-            "errors": sum(p.severity == "error" for p in result.problems),
-            "warnings": sum(p.severity == "warning" for p in result.problems),
-            "problems": [p.to_dict() for p in result.problems],
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "files": result.files,
+                    "valid": sum(1 for c in result.cases if c.path not in {p.path for p in failing}),
+                    "errors": sum(p.severity == "error" for p in result.problems),
+                    "warnings": sum(p.severity == "warning" for p in result.problems),
+                    "problems": [p.to_dict() for p in result.problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for p in result.problems:
             click.echo(str(p), err=False)
@@ -65,17 +81,40 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
 @main.command()
 @click.argument("title")
 @click.option("--country", "countries", multiple=True, help="ISO 3166-1 alpha-2 code; repeat for several.")
-@click.option("--pillar", "pillars", multiple=True, type=click.Choice(vocab.enum_values("pillars")),
-              help="Pillar of the Commitment to Public Security; repeat, primary first.")
-@click.option("--theme", "themes", multiple=True, type=click.Choice(vocab.enum_values("themes")),
-              help="Theme from the controlled vocabulary; repeat for several.")
-@click.option("--lang", type=click.Choice(["en", "es", "pt"]), default="en", show_default=True,
-              help="Language of the body; with es/pt, TITLE is the original-language name.")
+@click.option(
+    "--pillar",
+    "pillars",
+    multiple=True,
+    type=click.Choice(vocab.enum_values("pillars")),
+    help="Pillar of the Commitment to Public Security; repeat, primary first.",
+)
+@click.option(
+    "--theme",
+    "themes",
+    multiple=True,
+    type=click.Choice(vocab.enum_values("themes")),
+    help="Theme from the controlled vocabulary; repeat for several.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "es", "pt"]),
+    default="en",
+    show_default=True,
+    help="Language of the body; with es/pt, TITLE is the original-language name.",
+)
 @click.option("--id", "case_id", help="Case id (default: derived from the title).")
 @cases_option
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def new(title: str, countries: tuple[str, ...], pillars: tuple[str, ...], themes: tuple[str, ...], lang: str,
-        case_id: str | None, cases_dir: Path, force: bool) -> None:
+def new(
+    title: str,
+    countries: tuple[str, ...],
+    pillars: tuple[str, ...],
+    themes: tuple[str, ...],
+    lang: str,
+    case_id: str | None,
+    cases_dir: Path,
+    force: bool,
+) -> None:
     """Write a ready-to-fill case file with TODO placeholders."""
     from .template import new_case_text, slugify
 
@@ -92,12 +131,16 @@ def new(title: str, countries: tuple[str, ...], pillars: tuple[str, ...], themes
     if target.exists() and not force:
         raise click.ClickException(f"{target} already exists: choose another --id or pass --force")
     cases_dir.mkdir(parents=True, exist_ok=True)
-    target.write_text(new_case_text(title, list(countries), list(pillars), lang, case_id, list(themes)), encoding="utf-8")
+    target.write_text(
+        new_case_text(title, list(countries), list(pillars), lang, case_id, list(themes)), encoding="utf-8"
+    )
     click.echo(f"wrote {target}: fill in every TODO, then run `caselib check --strict {target}`")
 
 
 model_option = click.option(
-    "--model", default=None, envvar="CASELIB_MODEL",
+    "--model",
+    default=None,
+    envvar="CASELIB_MODEL",
     help="sentence-transformers model name or path (env CASELIB_MODEL; default: the packaged all-MiniLM-L6-v2).",
 )
 
@@ -120,8 +163,15 @@ def index_cmd(cases_dir: Path, index_dir: Path, model: str | None, full: bool, s
     if not cases_dir.is_dir():
         _fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
     try:
-        report = build_index(cases_dir, index_dir, model=model, full=full, strict=strict, wait=wait,
-                             log=lambda m: click.echo(m, err=True))
+        report = build_index(
+            cases_dir,
+            index_dir,
+            model=model,
+            full=full,
+            strict=strict,
+            wait=wait,
+            log=lambda m: click.echo(m, err=True),
+        )
     except IndexError_ as exc:
         _fail(exc)
     for p in report.problems:
@@ -144,8 +194,10 @@ def _parse_filters(pairs: tuple[str, ...]) -> tuple[dict[str, list[str]], tuple[
         elif name in FILTER_FIELDS:
             filters.setdefault(name, []).extend(v for v in value.split(",") if v)
         else:
-            raise click.BadParameter(f"unknown field '{name}'; use one of {', '.join(FILTER_FIELDS)}, year_from, "
-                                     "year_to", param_hint="--filter")
+            raise click.BadParameter(
+                f"unknown field '{name}'; use one of {', '.join(FILTER_FIELDS)}, year_from, year_to",
+                param_hint="--filter",
+            )
     return filters, (years[0], years[1])
 
 
@@ -165,12 +217,25 @@ def _open_searcher(index_dir: Path, model: str | None):
 @model_option
 @click.option("--mode", type=click.Choice(["hybrid", "keyword", "semantic"]), default="hybrid", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE",
-              help="Filter, e.g. countries=PA, themes=community-policing, year_from=2009; repeatable.")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Filter, e.g. countries=PA, themes=community-policing, year_from=2009; repeatable.",
+)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def search(query: str, index_dir: Path, model: str | None, mode: str, limit: int, filters: tuple[str, ...],
-           sort: str, as_json: bool) -> None:
+def search(
+    query: str,
+    index_dir: Path,
+    model: str | None,
+    mode: str,
+    limit: int,
+    filters: tuple[str, ...],
+    sort: str,
+    as_json: bool,
+) -> None:
     """Search the library."""
     import html
     import re
@@ -179,12 +244,30 @@ def search(query: str, index_dir: Path, model: str | None, mode: str, limit: int
     s = _open_searcher(index_dir, model)
     r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
     if as_json:
-        click.echo(json.dumps({
-            "query": r.query, "mode": r.mode, "total": r.total,
-            "results": [{"id": h.id, "title": h.title, "title_original": h.title_original, "score": h.score,
-                         "snippet": h.snippet, "url": f"/cases/{h.id}"} for h in r.hits],
-            "facets": r.facets, "suggestion": r.suggestion,
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "query": r.query,
+                    "mode": r.mode,
+                    "total": r.total,
+                    "results": [
+                        {
+                            "id": h.id,
+                            "title": h.title,
+                            "title_original": h.title_original,
+                            "score": h.score,
+                            "snippet": h.snippet,
+                            "url": f"/cases/{h.id}",
+                        }
+                        for h in r.hits
+                    ],
+                    "facets": r.facets,
+                    "suggestion": r.suggestion,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if r.message:
         click.echo(f"note: {r.message}", err=True)
@@ -211,9 +294,26 @@ def similar(case_id: str, index_dir: Path, model: str | None, limit: int, as_jso
     except KeyError:
         _fail(KeyError(f"no case '{case_id}' in the index; list ids with `caselib search ''`"))
     if as_json:
-        click.echo(json.dumps({"id": case_id, "similar": [
-            {"id": x.id, "title": x.title, "title_original": x.title_original, "score": x.score, "shared": x.shared,
-             "url": f"/cases/{x.id}"} for x in sims]}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "id": case_id,
+                    "similar": [
+                        {
+                            "id": x.id,
+                            "title": x.title,
+                            "title_original": x.title_original,
+                            "score": x.score,
+                            "shared": x.shared,
+                            "url": f"/cases/{x.id}",
+                        }
+                        for x in sims
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for x in sims:
         why = "; ".join(f"{k}: {', '.join(v)}" for k, v in x.shared.items()) or "similar text"
@@ -221,18 +321,38 @@ def similar(case_id: str, index_dir: Path, model: str | None, limit: int, as_jso
 
 
 @main.command("eval")
-@click.option("--beir", "beir_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv): built into a temporary library.")
-@click.option("--queries", "queries_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Judged queries (YAML) run against the library index.")
+@click.option(
+    "--beir",
+    "beir_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv): built into a temporary library.",
+)
+@click.option(
+    "--queries",
+    "queries_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Judged queries (YAML) run against the library index.",
+)
 @index_option
 @model_option
-@click.option("--mode", "modes", multiple=True, type=click.Choice(["keyword", "semantic", "hybrid"]),
-              help="Modes to evaluate (default: all three).")
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(["keyword", "semantic", "hybrid"]),
+    help="Modes to evaluate (default: all three).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print metrics as JSON.")
 @click.option("--details", is_flag=True, help="With --queries: list each query's top 5 and whether it hit.")
-def eval_cmd(beir_dir: Path | None, queries_file: Path | None, index_dir: Path, model: str | None,
-             modes: tuple[str, ...], as_json: bool, details: bool) -> None:
+def eval_cmd(
+    beir_dir: Path | None,
+    queries_file: Path | None,
+    index_dir: Path,
+    model: str | None,
+    modes: tuple[str, ...],
+    as_json: bool,
+    details: bool,
+) -> None:
     """Measure retrieval quality: nDCG@10, Recall@10/100, MRR@10 per mode."""
     from .build import IndexError_
     from .evalrun import eval_beir, eval_judged
@@ -240,7 +360,10 @@ def eval_cmd(beir_dir: Path | None, queries_file: Path | None, index_dir: Path, 
     if bool(beir_dir) == bool(queries_file):
         raise click.UsageError("give exactly one of --beir DIR or --queries FILE")
     modes = modes or ("keyword", "semantic", "hybrid")
-    log = (lambda m: click.echo(m, err=True))
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
     detail: list[dict] = []
     try:
         if beir_dir:
@@ -276,9 +399,12 @@ def eval_cmd(beir_dir: Path | None, queries_file: Path | None, index_dir: Path, 
 @click.option("--port", default=8000, show_default=True, type=int, envvar="CASELIB_PORT")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads of the WSGI server.")
 @click.option("--no-index", is_flag=True, help="Serve the existing index without building or updating it first.")
-@click.option("--dev", is_flag=True, help="Flask's development server with auto-reload and debugger (never in production).")
-def serve(cases_dir: Path, index_dir: Path, model: str | None, host: str, port: int, threads: int, no_index: bool,
-          dev: bool) -> None:
+@click.option(
+    "--dev", is_flag=True, help="Flask's development server with auto-reload and debugger (never in production)."
+)
+def serve(
+    cases_dir: Path, index_dir: Path, model: str | None, host: str, port: int, threads: int, no_index: bool, dev: bool
+) -> None:
     """Update the index if needed, then serve the web app (waitress) with a warm searcher."""
     from .build import IndexError_, build_index
     from .embedders import load_embedder

@@ -29,7 +29,7 @@ def _entries() -> list[tuple[tuple[str, ...], str]]:
     for terms in raw.values():
         for src, en in (terms or {}).items():
             pairs[tuple(_WORD.findall(vocab.fold(src)))] = en
-    for key, values in vocab.vocabulary().items():
+    for values in vocab.vocabulary().values():
         for entry in values.values():
             es, en = entry.get("es"), entry.get("en")
             if es and en and vocab.fold(es) != vocab.fold(en):

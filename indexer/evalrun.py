@@ -20,18 +20,39 @@ def beir_cases(corpus: dict[str, dict[str, str]]) -> list[Case]:
         title = (doc.get("title") or "").strip() or doc_id
         text = (doc.get("text") or "").strip()
         meta = {
-            "id": doc_id, "title": title, "language": "en", "countries": [], "scale": "local",
-            "institution": {"name": "", "type": "other"}, "pillars": [], "themes": [], "period": {"start": 2000},
-            "status": "unknown", "evidence": {"stage": "not-evaluated", "rating": "not-rated"}, "channel": "other",
-            "summary": {}, "sources": [], "documentation": {"status": "draft", "documented_by": "eval"},
+            "id": doc_id,
+            "title": title,
+            "language": "en",
+            "countries": [],
+            "scale": "local",
+            "institution": {"name": "", "type": "other"},
+            "pillars": [],
+            "themes": [],
+            "period": {"start": 2000},
+            "status": "unknown",
+            "evidence": {"stage": "not-evaluated", "rating": "not-rated"},
+            "channel": "other",
+            "summary": {},
+            "sources": [],
+            "documentation": {"status": "draft", "documented_by": "eval"},
         }
         section = Section(key="text", heading="Text", text=text, line=1)
-        cases.append(Case(id=doc_id, path=f"beir:{doc_id}", meta=meta, body=text, sections=(section,),
-                          content_hash=str(hash((title, text)))))
+        cases.append(
+            Case(
+                id=doc_id,
+                path=f"beir:{doc_id}",
+                meta=meta,
+                body=text,
+                sections=(section,),
+                content_hash=str(hash((title, text))),
+            )
+        )
     return cases
 
 
-def run_queries(searcher: Searcher, queries: dict[str, str], modes=MODES, depth: int = 100) -> dict[str, dict[str, list[str]]]:
+def run_queries(
+    searcher: Searcher, queries: dict[str, str], modes=MODES, depth: int = 100
+) -> dict[str, dict[str, list[str]]]:
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in modes}
     for mode in modes:
         for qid, text in queries.items():
@@ -40,9 +61,15 @@ def run_queries(searcher: Searcher, queries: dict[str, str], modes=MODES, depth:
     return runs
 
 
-def eval_beir(beir_dir: Path, embedder: Embedder | None = None, model: str | None = None, modes=MODES,
-              work_dir: Path | None = None, log: Callable[[str], None] = print,
-              fusion_method: str | None = None) -> dict[str, dict[str, float]]:
+def eval_beir(
+    beir_dir: Path,
+    embedder: Embedder | None = None,
+    model: str | None = None,
+    modes=MODES,
+    work_dir: Path | None = None,
+    log: Callable[[str], None] = print,
+    fusion_method: str | None = None,
+) -> dict[str, dict[str, float]]:
     """Build a temporary library from a BEIR folder, query it in each mode, return metrics per mode."""
     corpus, queries, qrels = load_beir(beir_dir)
     log(f"{len(corpus)} documents, {len(queries)} judged queries")
@@ -57,8 +84,9 @@ def eval_beir(beir_dir: Path, embedder: Embedder | None = None, model: str | Non
     return {mode: evaluate_run(run, qrels) for mode, run in runs.items()}
 
 
-def eval_judged(path: Path, index_dir: Path, embedder: Embedder | None = None, model: str | None = None,
-                modes=MODES) -> tuple[dict[str, dict[str, float]], list[dict]]:
+def eval_judged(
+    path: Path, index_dir: Path, embedder: Embedder | None = None, model: str | None = None, modes=MODES
+) -> tuple[dict[str, dict[str, float]], list[dict]]:
     """Metrics of the library's own judged queries against an existing index, plus per-query top-5s."""
     items = load_judged_queries(path)
     queries, qrels = judged_to_qrels(items)

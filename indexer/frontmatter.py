@@ -35,9 +35,7 @@ def split(text: str) -> tuple[str, str, int]:
         raise FrontMatterError("the file is empty; start it with a '---' line, the YAML front matter, and '---'", 1)
     lines = text.split("\n")
     if not _FENCE.match(lines[0]):
-        raise FrontMatterError(
-            "no front matter: the first line must be '---' (see docs/registration-format.md)", 1
-        )
+        raise FrontMatterError("no front matter: the first line must be '---' (see docs/registration-format.md)", 1)
     for i in range(1, len(lines)):
         if _FENCE.match(lines[i]):
             return "\n".join(lines[1:i]) + "\n", "\n".join(lines[i + 1 :]), i + 2

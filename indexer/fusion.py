@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def rrf(rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+def rrf(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
     """Reciprocal-rank fusion: score(d) = Σ w_i / (k + rank_i(d)), ranks from 1. Ties keep first-seen order."""
     weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
@@ -29,7 +31,9 @@ def minmax(scores: dict[str, float]) -> dict[str, float]:
 def convex(score_maps: Sequence[dict[str, float]], weights: Sequence[float]) -> list[tuple[str, float]]:
     """Min-max convex fusion: Σ w_i · minmax(s_i)(d); a document missing from a list scores 0 there."""
     if len(score_maps) != len(weights):
-        raise ValueError(f"convex fusion got {len(score_maps)} score lists and {len(weights)} weights: give one weight each")
+        raise ValueError(
+            f"convex fusion got {len(score_maps)} score lists and {len(weights)} weights: give one weight each"
+        )
     fused: dict[str, float] = {}
     for scores, w in zip(score_maps, weights, strict=True):
         for doc, s in minmax(scores).items():

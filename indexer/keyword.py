@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from math import log
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
+from math import log
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +33,30 @@ from .vocab import fold
 LANGS = ("en", "es", "pt")
 _STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese"}
 FACET_FIELDS = (
-    "pillars", "countries", "themes", "institution_type", "evidence_stage", "evidence_rating",
-    "status", "channel", "language", "scale",
+    "pillars",
+    "countries",
+    "themes",
+    "institution_type",
+    "evidence_stage",
+    "evidence_rating",
+    "status",
+    "channel",
+    "language",
+    "scale",
 )
 # Field weights. The title is also part of the body text, so its own field only adds a little;
 # measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
 BOOSTS = {
-    "title": 0.5, "title_original": 1.0, "summary_en": 1.0, "summary_es": 1.0, "summary_pt": 1.0,
-    "body_en": 1.0, "body_es": 1.0, "body_pt": 1.0, "institution": 1.0, "partners": 0.5,
+    "title": 0.5,
+    "title_original": 1.0,
+    "summary_en": 1.0,
+    "summary_es": 1.0,
+    "summary_pt": 1.0,
+    "body_en": 1.0,
+    "body_es": 1.0,
+    "body_pt": 1.0,
+    "institution": 1.0,
+    "partners": 0.5,
 }
 B, K1 = 0.75, 1.2
 MAX_SEGMENTS = 12  # incremental updates add segments; past this many, the next update merges them
@@ -53,6 +69,8 @@ class LuceneBM25F(scoring.BM25F):
         n = searcher.doc_count_all()
         df = searcher.doc_frequency(fieldname, text)
         return log(1 + (n - df + 0.5) / (df + 0.5))
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 QUERY_SYNTAX = re.compile(r'"|\b(AND|OR|NOT)\b|(^|\s)[+-]\w')
 
@@ -93,13 +111,13 @@ def all_stopwords() -> frozenset[str]:
     return frozenset(fold(w) for lang in LANGS for w in stopwords_for_language(lang))
 
 
-@lru_cache(maxsize=None)
+@cache
 def folding_analyzer():
     """Names: tokenise, lowercase, fold accents, drop stop words of any language; no stemming."""
     return spelling_analyzer() | StopFilter(stoplist=all_stopwords(), minsize=1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def spelling_analyzer():
     """The spelling field: every word, folded."""
     return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
@@ -167,8 +185,13 @@ class KeywordIndex:
 
     # --- building ---------------------------------------------------------------
     @staticmethod
-    def build(path: Path, cases: Iterable[Case], previous: Path | None = None,
-              changed: set[str] | None = None, removed: set[str] | None = None) -> None:
+    def build(
+        path: Path,
+        cases: Iterable[Case],
+        previous: Path | None = None,
+        changed: set[str] | None = None,
+        removed: set[str] | None = None,
+    ) -> None:
         """Write the index at ``path``: from scratch, or by copying ``previous`` and
         updating only ``changed`` and ``removed`` case ids."""
         cases = list(cases)
@@ -213,8 +236,7 @@ class KeywordIndex:
         Whoosh's query language; if that fails to parse, the words are used as plain text.
         """
         if QUERY_SYNTAX.search(query):
-            parser = qparser.MultifieldParser(list(BOOSTS), self._ix.schema, fieldboosts=BOOSTS,
-                                              group=qparser.OrGroup)
+            parser = qparser.MultifieldParser(list(BOOSTS), self._ix.schema, fieldboosts=BOOSTS, group=qparser.OrGroup)
             for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin):
                 parser.remove_plugin_class(plugin)  # 'a:b' and '?' are text, not syntax
             try:
@@ -230,8 +252,13 @@ class KeywordIndex:
                 terms.append(Term(name, tok.text, boost=boost))
         return Or(terms) if terms else None
 
-    def search(self, query: str, filters: dict[str, list[str]] | None = None,
-               years: tuple[int | None, int | None] = (None, None), limit: int | None = 100) -> KeywordHits:
+    def search(
+        self,
+        query: str,
+        filters: dict[str, list[str]] | None = None,
+        years: tuple[int | None, int | None] = (None, None),
+        limit: int | None = 100,
+    ) -> KeywordHits:
         q = self.parse(query)
         if q is None:
             return KeywordHits([], [], 0)

@@ -7,8 +7,8 @@ and every valid file becomes a ``Case``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
@@ -80,16 +80,28 @@ def read_case(path: Path, shown: str | None = None, reuse: Reuse | None = None) 
         if known is not None:
             return known, []
     if len(raw) > MAX_BYTES:
-        return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit: "
-                              "move long annexes to a linked source")]
+        return None, [
+            Problem(
+                shown,
+                0,
+                "",
+                f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit: move long annexes to a linked source",
+            )
+        ]
     if b"\x00" in raw:
         return None, [Problem(shown, 0, "", "file is binary (contains NUL bytes), not a Markdown text file")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): "
-                              "save the file as UTF-8")]
+        return None, [
+            Problem(
+                shown,
+                line,
+                "",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file as UTF-8",
+            )
+        ]
     try:
         yaml_text, body, body_line = split(text)
         doc = parse_yaml(yaml_text, 2)
@@ -127,17 +139,29 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
             continue
         if case.id in by_id:
             first = by_id[case.id]
-            result.problems.append(Problem(case.path, case.key_lines.get("id", 2), "id", f"duplicate id '{case.id}', already used by "
-                                           f"{first.path}: give this case its own id and file name"))
+            result.problems.append(
+                Problem(
+                    case.path,
+                    case.key_lines.get("id", 2),
+                    "id",
+                    f"duplicate id '{case.id}', already used by {first.path}: give this case its own id and file name",
+                )
+            )
             continue
         by_id[case.id] = case
     for cid, case in list(by_id.items()):
         dangling = [r for r in case.related if r not in stems]
         if dangling:
             # an error for `check`, but the case itself stays usable: only the broken links are dropped
-            result.problems.append(Problem(case.path, case.key_lines.get("related", 1), "related",
-                                           f"unknown case id(s) {', '.join(dangling)}: no cases/<id>.md file "
-                                           "has that id; fix the spelling or remove it"))
+            result.problems.append(
+                Problem(
+                    case.path,
+                    case.key_lines.get("related", 1),
+                    "related",
+                    f"unknown case id(s) {', '.join(dangling)}: no cases/<id>.md file "
+                    "has that id; fix the spelling or remove it",
+                )
+            )
             meta = dict(case.meta, related=[r for r in case.related if r in stems])
             by_id[cid] = replace(case, meta=meta)
     result.cases = sorted(by_id.values(), key=lambda c: c.id)

@@ -20,10 +20,10 @@ import numpy as np
 from . import fusion
 from .build import IndexError_, IndexMissingError, current_build, read_manifest
 from .catalog import Catalog
-from .embedders import Embedder, default_model, load_embedder
 from .crosslingual import english_gloss
+from .embedders import Embedder, default_model, load_embedder
 from .highlight import count_matches, query_terms, snippet
-from .keyword import QUERY_SYNTAX, FACET_FIELDS, KeywordIndex
+from .keyword import FACET_FIELDS, QUERY_SYNTAX, KeywordIndex
 from .vectors import VectorIndex
 from .vocab import fold
 
@@ -127,8 +127,15 @@ def clean_query(query: str | None, limit: int = MAX_QUERY_CHARS) -> tuple[str, s
 class Searcher:
     """Open an index folder and answer queries; picks up a rebuilt index on ``refresh()``."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None, model: str | None = None,
-                 max_query_chars: int = MAX_QUERY_CHARS, fusion_method: str = FUSION, crosslingual: bool = True):
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder | None = None,
+        model: str | None = None,
+        max_query_chars: int = MAX_QUERY_CHARS,
+        fusion_method: str = FUSION,
+        crosslingual: bool = True,
+    ):
         self.index_dir = Path(index_dir)
         self.max_query_chars = max_query_chars
         self.fusion_method = fusion_method
@@ -149,18 +156,21 @@ class Searcher:
         build = current_build(self.index_dir)
         if build is None:
             raise IndexMissingError(
-                f"no index at {self.index_dir}: build it with `caselib index --index {self.index_dir}`")
+                f"no index at {self.index_dir}: build it with `caselib index --index {self.index_dir}`"
+            )
         try:
             state = _State(build)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexMissingError(
                 f"the index at {build} is damaged ({exc.__class__.__name__}: {exc}); rebuild it with "
-                f"`caselib index --full --index {self.index_dir}`") from exc
+                f"`caselib index --full --index {self.index_dir}`"
+            ) from exc
         built_with = state.manifest.get("model")
         if built_with != self._model:
             raise IndexMismatchError(
                 f"the index at {self.index_dir} was built with model '{built_with}' but search uses '{self._model}': "
-                f"rebuild it with `caselib index --model {self._model}` (or search with --model {built_with})")
+                f"rebuild it with `caselib index --model {self._model}` (or search with --model {built_with})"
+            )
         return state
 
     def refresh(self) -> bool:
@@ -218,9 +228,18 @@ class Searcher:
         return st.catalog.facet_counts(st.catalog.mask(filters))
 
     # --- search -----------------------------------------------------------------------
-    def search(self, query: str = "", mode: str = "hybrid", filters: dict[str, list[str]] | None = None,
-               years: tuple[int | None, int | None] = (None, None), sort: str = "relevance", page: int = 1,
-               per_page: int = 10, lang: str = "en", snippets: bool = True) -> SearchResult:
+    def search(
+        self,
+        query: str = "",
+        mode: str = "hybrid",
+        filters: dict[str, list[str]] | None = None,
+        years: tuple[int | None, int | None] = (None, None),
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+        lang: str = "en",
+        snippets: bool = True,
+    ) -> SearchResult:
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}': use one of {', '.join(MODES)}")
         if sort not in SORTS:
@@ -251,10 +270,13 @@ class Searcher:
         suggestion = st.keyword.suggest(q) if q else None
         terms = query_terms(q) if q else {}
         start = (page - 1) * per_page
-        hits = [self._hit(st, cid, scores.get(cid, 0.0), ranks, best_chunk, terms if snippets else None, lang)
-                for cid in ordered[start : start + per_page]]
-        return SearchResult(q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years,
-                            suggestion, message)
+        hits = [
+            self._hit(st, cid, scores.get(cid, 0.0), ranks, best_chunk, terms if snippets else None, lang)
+            for cid in ordered[start : start + per_page]
+        ]
+        return SearchResult(
+            q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years, suggestion, message
+        )
 
     def _rank(self, st: _State, q: str, mode: str, filters, years, mask, ranks, best_chunk):
         cat = st.catalog
@@ -331,11 +353,19 @@ class Searcher:
             summary = rec.get("summary") or {}
             text = summary.get(lang) or summary.get("en") or rec["title"]
         return Hit(
-            id=cid, title=rec["title"], title_original=rec.get("title_original"), score=round(float(score), 6),
-            snippet=snippet(text, terms or {}), ranks={k: v.get(cid) for k, v in ranks.items()},
-            countries=rec.get("countries") or [], pillars=rec.get("pillars") or [], themes=rec.get("themes") or [],
-            start_year=rec["start_year"], institution=(rec.get("institution") or {}).get("name", ""),
-            summary=rec.get("summary") or {}, matched_section=section,
+            id=cid,
+            title=rec["title"],
+            title_original=rec.get("title_original"),
+            score=round(float(score), 6),
+            snippet=snippet(text, terms or {}),
+            ranks={k: v.get(cid) for k, v in ranks.items()},
+            countries=rec.get("countries") or [],
+            pillars=rec.get("pillars") or [],
+            themes=rec.get("themes") or [],
+            start_year=rec["start_year"],
+            institution=(rec.get("institution") or {}).get("name", ""),
+            summary=rec.get("summary") or {},
+            matched_section=section,
         )
 
     # --- similar cases --------------------------------------------------------------------
@@ -358,10 +388,19 @@ class Searcher:
         out = []
         for r in top:
             rec = cat.records[int(r)]
-            shared = {f: [v for v in rec["facets"].get(f, []) if v in me.get(f, [])]
-                      for f in ("themes", "pillars", "countries", "institution_type")}
-            out.append(Similar(rec["id"], rec["title"], rec.get("title_original"), round(float(sims[r]), 4),
-                               {f: v for f, v in shared.items() if v}))
+            shared = {
+                f: [v for v in rec["facets"].get(f, []) if v in me.get(f, [])]
+                for f in ("themes", "pillars", "countries", "institution_type")
+            }
+            out.append(
+                Similar(
+                    rec["id"],
+                    rec["title"],
+                    rec.get("title_original"),
+                    round(float(sims[r]), 4),
+                    {f: v for f, v in shared.items() if v},
+                )
+            )
         return out
 
 

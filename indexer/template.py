@@ -40,16 +40,30 @@ def new_case_text(
         "themes": themes or ["TODO"],
         "period": {"start": "TODO: year the practice started, e.g. 2010", "end": None},
         "status": "unknown",
-        "evidence": {"stage": "not-evaluated", "rating": "not-rated",
-                     "notes": "Not evaluated: the sources report no evaluation."},
+        "evidence": {
+            "stage": "not-evaluated",
+            "rating": "not-rated",
+            "notes": "Not evaluated: the sources report no evaluation.",
+        },
         "channel": "other",
-        "sources": [{"title": "TODO: title of the document you read", "publisher": "TODO: publisher",
-                     "year": "TODO: year", "url": "https://TODO"}],
-        "summary": {"en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when.",
-                    "es": "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo."},
+        "sources": [
+            {
+                "title": "TODO: title of the document you read",
+                "publisher": "TODO: publisher",
+                "year": "TODO: year",
+                "url": "https://TODO",
+            }
+        ],
+        "summary": {
+            "en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when.",
+            "es": "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo.",
+        },
         "related": [],
-        "documentation": {"status": "draft", "documented_by": "TODO: your team or institution",
-                          "last_reviewed": today.isoformat()},
+        "documentation": {
+            "status": "draft",
+            "documented_by": "TODO: your team or institution",
+            "last_reviewed": today.isoformat(),
+        },
     }
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
     hints = {
@@ -57,7 +71,7 @@ def new_case_text(
         "practice": "TODO: what the practice is: its components, who does what.",
         "implementation": "TODO: how it was put in place: dates, partners, funding, training, scale.",
         "results": "TODO: outputs and outcomes the sources report, with figures and their source; "
-                   "if none, write 'Not evaluated: the sources report no evaluation.'",
+        "if none, write 'Not evaluated: the sources report no evaluation.'",
         "lessons": "TODO: what the sources say about lessons and what another institution would need to replicate it.",
         "sources": "TODO: the documents listed in `sources`, one per line.",
     }

@@ -75,8 +75,13 @@ def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
         if err.validator == "required":
             missing = err.message.split("'")[1] if "'" in err.message else err.message
             problems.append(
-                Problem(path, line, _field((*p, missing)), f"required field '{missing}' is missing: add it ("
-                        f"see docs/registration-format.md#{missing.replace('_', '-')})")
+                Problem(
+                    path,
+                    line,
+                    _field((*p, missing)),
+                    f"required field '{missing}' is missing: add it ("
+                    f"see docs/registration-format.md#{missing.replace('_', '-')})",
+                )
             )
             continue
         if err.validator == "enum":
@@ -95,14 +100,19 @@ def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
         if err.validator == "type":
             want = err.validator_value
             got = type(err.instance).__name__
-            names = {"array": "a list", "object": "a mapping (key: value lines)", "string": "text",
-                     "integer": "a whole number", "null": "empty"}
+            names = {
+                "array": "a list",
+                "object": "a mapping (key: value lines)",
+                "string": "text",
+                "integer": "a whole number",
+                "null": "empty",
+            }
             want_s = " or ".join(names.get(w, w) for w in (want if isinstance(want, list) else [want]))
             fix = ""
             if want == "array" and not isinstance(err.instance, (list, dict)):
                 fix = f"; write it as a list, e.g. [{err.instance}]"
             elif want == "string" and isinstance(err.instance, (int, float)):
-                fix = f"; quote it, e.g. \"{err.instance}\""
+                fix = f'; quote it, e.g. "{err.instance}"'
             problems.append(Problem(path, line, fld, f"expected {want_s}, got {got}{fix}"))
             continue
         if err.validator in ("anyOf", "oneOf") and p and p[0] == "period":
@@ -134,34 +144,63 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
         out.append(Problem(path, dup_line, _field(dup_path), "key appears twice: keep one (YAML keeps only the last)"))
     if isinstance(m.get("id"), str) and m["id"] != stem:
         out.append(
-            Problem(path, doc.line(("id",)), "id", f"'{m['id']}' differs from the file name '{stem}.md': "
-                    f"make them equal (rename the file or set id: {stem})")
+            Problem(
+                path,
+                doc.line(("id",)),
+                "id",
+                f"'{m['id']}' differs from the file name '{stem}.md': "
+                f"make them equal (rename the file or set id: {stem})",
+            )
         )
     countries = m.get("countries") if isinstance(m.get("countries"), list) else []
     for i, code in enumerate(countries):
         if isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) and not vocab.is_country(code):
             guess = vocab.suggest_country(code)
             hint = f" did you mean '{guess}'?" if guess and guess != code else ""
-            out.append(Problem(path, doc.line(("countries", i)), f"countries[{i}]",
-                               f"'{code}' is not an ISO 3166-1 country code.{hint}"))
+            out.append(
+                Problem(
+                    path,
+                    doc.line(("countries", i)),
+                    f"countries[{i}]",
+                    f"'{code}' is not an ISO 3166-1 country code.{hint}",
+                )
+            )
     summary = m.get("summary")
     if isinstance(summary, dict):
         for lang, text in summary.items():
             if isinstance(text, str) and len(text.split()) > SUMMARY_MAX_WORDS:
-                out.append(Problem(path, doc.line(("summary", lang)), f"summary.{lang}",
-                                   f"has {len(text.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer"))
+                out.append(
+                    Problem(
+                        path,
+                        doc.line(("summary", lang)),
+                        f"summary.{lang}",
+                        f"has {len(text.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer",
+                    )
+                )
     period = m.get("period")
     if isinstance(period, dict) and period.get("end") is not None:
         start, end = _date_key(period.get("start"), first=True), _date_key(period.get("end"), first=False)
         if start and end and end < start:
-            out.append(Problem(path, doc.line(("period", "end")), "period.end",
-                               f"ends ({period['end']}) before it starts ({period['start']}): correct one of them"))
+            out.append(
+                Problem(
+                    path,
+                    doc.line(("period", "end")),
+                    "period.end",
+                    f"ends ({period['end']}) before it starts ({period['start']}): correct one of them",
+                )
+            )
     evidence = m.get("evidence")
     if isinstance(evidence, dict):
         if evidence.get("stage") == "not-evaluated" and evidence.get("rating") not in (None, "not-rated"):
-            out.append(Problem(path, doc.line(("evidence", "rating")), "evidence.rating",
-                               f"'{evidence.get('rating')}' needs an evaluation, but stage is 'not-evaluated': "
-                               "use rating 'not-rated' or cite the evaluation and set the stage"))
+            out.append(
+                Problem(
+                    path,
+                    doc.line(("evidence", "rating")),
+                    "evidence.rating",
+                    f"'{evidence.get('rating')}' needs an evaluation, but stage is 'not-evaluated': "
+                    "use rating 'not-rated' or cite the evaluation and set the stage",
+                )
+            )
     related = m.get("related") if isinstance(m.get("related"), list) else []
     if isinstance(m.get("id"), str) and m["id"] in related:
         i = m["related"].index(m["id"])
@@ -235,24 +274,45 @@ def _body_problems(sections: list[Section], body: str, lang: str, path: str, bod
         heading = names[key].get(lang, names[key]["en"])
         if key not in keys:
             alt = f" (or '## {names[key]['en']}')" if lang != "en" else ""
-            out.append(Problem(path, last_line, "body", f"missing section '## {heading}'{alt}: add it after line {last_line}"))
+            out.append(
+                Problem(path, last_line, "body", f"missing section '## {heading}'{alt}: add it after line {last_line}")
+            )
             continue
         idx = keys.index(key)
         sec = sections[idx]
         if idx < last_index:
-            out.append(Problem(path, sec.line, "body", f"section '{sec.heading}' is out of order; required order: "
-                               + " · ".join(n.get(lang, n["en"]) for _, n in vocab.SECTIONS)))
+            out.append(
+                Problem(
+                    path,
+                    sec.line,
+                    "body",
+                    f"section '{sec.heading}' is out of order; required order: "
+                    + " · ".join(n.get(lang, n["en"]) for _, n in vocab.SECTIONS),
+                )
+            )
         last_index, last_line = max(last_index, idx), sec.line
         if not sec.text:
-            out.append(Problem(path, sec.line, "body", f"section '{sec.heading}' is empty: write what the sources say, "
-                               "or 'Not documented in the sources.'", WARNING))
+            out.append(
+                Problem(
+                    path,
+                    sec.line,
+                    "body",
+                    f"section '{sec.heading}' is empty: write what the sources say, "
+                    "or 'Not documented in the sources.'",
+                    WARNING,
+                )
+            )
     for sec in sections:
         if _TODO.search(sec.text):
-            out.append(Problem(path, sec.line, "body", f"section '{sec.heading}' still holds a TODO placeholder", WARNING))
+            out.append(
+                Problem(path, sec.line, "body", f"section '{sec.heading}' still holds a TODO placeholder", WARNING)
+            )
     return out
 
 
-def validate(doc: YamlDoc, body: str, body_start_line: int, path: str, stem: str) -> tuple[list[Problem], list[Section]]:
+def validate(
+    doc: YamlDoc, body: str, body_start_line: int, path: str, stem: str
+) -> tuple[list[Problem], list[Section]]:
     """Every problem of one file (errors and warnings) and its parsed sections."""
     if not isinstance(doc.data, dict):
         got = "nothing" if doc.data is None else type(doc.data).__name__

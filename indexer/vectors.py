@@ -96,8 +96,14 @@ class VectorIndex:
         first[cases] = rows[at]
         return best, first
 
-    def search(self, query: np.ndarray, mask: np.ndarray | None = None, k: int = 100,
-               min_score: float = -1.0, relative: float = 0.0) -> VectorHits:
+    def search(
+        self,
+        query: np.ndarray,
+        mask: np.ndarray | None = None,
+        k: int = 100,
+        min_score: float = -1.0,
+        relative: float = 0.0,
+    ) -> VectorHits:
         """Top ``k`` cases among ``mask`` with cosine >= ``min_score`` and >= ``relative`` x the best."""
         best, first = self.case_scores(query)
         scores = best.astype(np.float32).copy()

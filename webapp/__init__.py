@@ -65,8 +65,9 @@ def get_searcher() -> Searcher:
         app = current_app
         searcher = app.config.get("SEARCHER") or app.extensions.get("caselib.searcher")
         if searcher is None:
-            searcher = Searcher.open(Path(app.config["INDEX_DIR"]), model=app.config["MODEL"],
-                                     max_query_chars=app.config["MAX_QUERY_CHARS"])
+            searcher = Searcher.open(
+                Path(app.config["INDEX_DIR"]), model=app.config["MODEL"], max_query_chars=app.config["MAX_QUERY_CHARS"]
+            )
             app.extensions["caselib.searcher"] = searcher
         searcher.refresh()
         g.searcher = searcher

@@ -36,16 +36,31 @@ def similar(case_id: str):
 @bp.get("/cases")
 def cases():
     records = get_searcher().records()
-    return jsonify({"total": len(records), "cases": [
-        {"id": r["id"], "title": r["title"], "title_original": r.get("title_original"), "countries": r["countries"],
-         "start_year": r["start_year"], "last_reviewed": (r.get("documentation") or {}).get("last_reviewed"),
-         "api_url": f"/api/cases/{r['id']}"} for r in records]})
+    return jsonify(
+        {
+            "total": len(records),
+            "cases": [
+                {
+                    "id": r["id"],
+                    "title": r["title"],
+                    "title_original": r.get("title_original"),
+                    "countries": r["countries"],
+                    "start_year": r["start_year"],
+                    "last_reviewed": (r.get("documentation") or {}).get("last_reviewed"),
+                    "api_url": f"/api/cases/{r['id']}",
+                }
+                for r in records
+            ],
+        }
+    )
 
 
 @bp.get("/facets")
 def facets():
     state = SearchState.from_args(request.args)
-    return jsonify({"filters": {k: list(v) for k, v in state.filters.items()}, "facets": data.facets_data(state, _lang())})
+    return jsonify(
+        {"filters": {k: list(v) for k, v in state.filters.items()}, "facets": data.facets_data(state, _lang())}
+    )
 
 
 @bp.get("/openapi.json")
@@ -64,71 +79,182 @@ def _limit() -> int:
 
 def openapi_document() -> dict:
     err = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    lang = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(i18n.LANGUAGES)},
-            "description": "Language of labels and summaries (else Accept-Language)."}
-    case_id = {"name": "case_id", "in": "path", "required": True,
-               "schema": {"type": "string", "pattern": f"^{data.ID_PATTERN}$", "maxLength": 80}}
-    filters = [{"name": f, "in": "query", "style": "form", "explode": True,
-                "schema": {"type": "array", "items": {"type": "string", "maxLength": 100}},
-                "description": f"Filter on {f} (repeat for OR)."} for f in FILTER_FIELDS]
+    lang = {
+        "name": "lang",
+        "in": "query",
+        "schema": {"type": "string", "enum": list(i18n.LANGUAGES)},
+        "description": "Language of labels and summaries (else Accept-Language).",
+    }
+    case_id = {
+        "name": "case_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": f"^{data.ID_PATTERN}$", "maxLength": 80},
+    }
+    filters = [
+        {
+            "name": f,
+            "in": "query",
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "array", "items": {"type": "string", "maxLength": 100}},
+            "description": f"Filter on {f} (repeat for OR).",
+        }
+        for f in FILTER_FIELDS
+    ]
     search_params = [
-        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Query text (capped at 500 characters)."},
+        {
+            "name": "q",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "Query text (capped at 500 characters).",
+        },
         {"name": "mode", "in": "query", "schema": {"type": "string", "enum": list(MODES), "default": "hybrid"}},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}},
         {"name": "year_from", "in": "query", "schema": {"type": "integer", "minimum": 1900, "maximum": 2100}},
         {"name": "year_to", "in": "query", "schema": {"type": "integer", "minimum": 1900, "maximum": 2100}},
-        *filters, lang,
+        *filters,
+        lang,
     ]
     obj = {"type": "object"}
     return {
         "openapi": "3.0.3",
-        "info": {"title": "caselib API", "version": __version__,
-                 "description": "Search and read documented police-management and public-security practices."},
-        "paths": {
-            "/api/search": {"get": {"summary": "Search cases", "operationId": "search", "parameters": search_params,
-                                    "responses": {"200": _ok("#/components/schemas/SearchResult"), "400": err}}},
-            "/api/cases": {"get": {"summary": "List every case", "operationId": "listCases",
-                                   "responses": {"200": _ok("#/components/schemas/CaseList")}}},
-            "/api/cases/{case_id}": {"get": {"summary": "One case", "operationId": "getCase", "parameters": [case_id, lang],
-                                             "responses": {"200": _ok("#/components/schemas/Case"), "404": err}}},
-            "/api/cases/{case_id}/similar": {"get": {
-                "summary": "Cases similar to one case", "operationId": "similarCases",
-                "parameters": [case_id, lang, {"name": "limit", "in": "query",
-                                               "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}}],
-                "responses": {"200": _ok("#/components/schemas/Similar"), "400": err, "404": err}}},
-            "/api/facets": {"get": {"summary": "Facet counts over the filtered library", "operationId": "facets",
-                                    "parameters": [*filters, lang],
-                                    "responses": {"200": _ok("#/components/schemas/Facets"), "400": err}}},
-            "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
-                                          "responses": {"200": {"description": "OpenAPI document",
-                                                                "content": {"application/json": {"schema": obj}}}}}},
+        "info": {
+            "title": "caselib API",
+            "version": __version__,
+            "description": "Search and read documented police-management and public-security practices.",
         },
-        "components": {"schemas": {
-            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["status", "code", "message"],
-                "properties": {"status": {"type": "integer"}, "code": {"type": "string"}, "message": {"type": "string"}}}}},
-            "SearchResult": {"type": "object", "required": ["query", "mode", "total", "results", "facets"], "properties": {
-                "query": {"type": "string"}, "mode": {"type": "string"}, "sort": {"type": "string"},
-                "total": {"type": "integer"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
-                "suggestion": {"type": "string", "nullable": True},
-                "results": {"type": "array", "items": {"type": "object", "required": ["id", "title", "score", "snippet", "url"],
-                                                       "properties": {"id": {"type": "string"}, "title": {"type": "string"},
-                                                                      "title_original": {"type": "string", "nullable": True},
-                                                                      "score": {"type": "number"}, "snippet": {"type": "string"},
-                                                                      "url": {"type": "string"}}}},
-                "facets": {"type": "array", "items": obj}}},
-            "CaseList": {"type": "object", "required": ["total", "cases"],
-                         "properties": {"total": {"type": "integer"}, "cases": {"type": "array", "items": obj}}},
-            "Case": {"type": "object", "required": ["id", "title", "summary", "sections", "sources"], "properties": {
-                "id": {"type": "string"}, "title": {"type": "string"}, "summary": {"type": "string"},
-                "sections": {"type": "array", "items": obj}, "sources": {"type": "array", "items": obj},
-                "similar": {"type": "array", "items": obj}}},
-            "Similar": {"type": "object", "required": ["id", "similar"],
-                        "properties": {"id": {"type": "string"}, "similar": {"type": "array", "items": obj}}},
-            "Facets": {"type": "object", "required": ["facets"], "properties": {"filters": obj, "facets": obj}},
-        }},
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "Search cases",
+                    "operationId": "search",
+                    "parameters": search_params,
+                    "responses": {"200": _ok("#/components/schemas/SearchResult"), "400": err},
+                }
+            },
+            "/api/cases": {
+                "get": {
+                    "summary": "List every case",
+                    "operationId": "listCases",
+                    "responses": {"200": _ok("#/components/schemas/CaseList")},
+                }
+            },
+            "/api/cases/{case_id}": {
+                "get": {
+                    "summary": "One case",
+                    "operationId": "getCase",
+                    "parameters": [case_id, lang],
+                    "responses": {"200": _ok("#/components/schemas/Case"), "404": err},
+                }
+            },
+            "/api/cases/{case_id}/similar": {
+                "get": {
+                    "summary": "Cases similar to one case",
+                    "operationId": "similarCases",
+                    "parameters": [
+                        case_id,
+                        lang,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+                        },
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Similar"), "400": err, "404": err},
+                }
+            },
+            "/api/facets": {
+                "get": {
+                    "summary": "Facet counts over the filtered library",
+                    "operationId": "facets",
+                    "parameters": [*filters, lang],
+                    "responses": {"200": _ok("#/components/schemas/Facets"), "400": err},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "responses": {
+                        "200": {"description": "OpenAPI document", "content": {"application/json": {"schema": obj}}}
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "code", "message"],
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+                "SearchResult": {
+                    "type": "object",
+                    "required": ["query", "mode", "total", "results", "facets"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "mode": {"type": "string"},
+                        "sort": {"type": "string"},
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "suggestion": {"type": "string", "nullable": True},
+                        "results": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "title", "score", "snippet", "url"],
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "title": {"type": "string"},
+                                    "title_original": {"type": "string", "nullable": True},
+                                    "score": {"type": "number"},
+                                    "snippet": {"type": "string"},
+                                    "url": {"type": "string"},
+                                },
+                            },
+                        },
+                        "facets": {"type": "array", "items": obj},
+                    },
+                },
+                "CaseList": {
+                    "type": "object",
+                    "required": ["total", "cases"],
+                    "properties": {"total": {"type": "integer"}, "cases": {"type": "array", "items": obj}},
+                },
+                "Case": {
+                    "type": "object",
+                    "required": ["id", "title", "summary", "sections", "sources"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "sections": {"type": "array", "items": obj},
+                        "sources": {"type": "array", "items": obj},
+                        "similar": {"type": "array", "items": obj},
+                    },
+                },
+                "Similar": {
+                    "type": "object",
+                    "required": ["id", "similar"],
+                    "properties": {"id": {"type": "string"}, "similar": {"type": "array", "items": obj}},
+                },
+                "Facets": {"type": "object", "required": ["facets"], "properties": {"filters": obj, "facets": obj}},
+            }
+        },
     }
 
 

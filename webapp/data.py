@@ -14,8 +14,18 @@ from . import get_searcher, i18n
 from .state import SearchState
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-FACET_ORDER = ("pillars", "themes", "countries", "institution_type", "scale", "evidence_stage", "evidence_rating",
-               "status", "channel", "language")
+FACET_ORDER = (
+    "pillars",
+    "themes",
+    "countries",
+    "institution_type",
+    "scale",
+    "evidence_stage",
+    "evidence_rating",
+    "status",
+    "channel",
+    "language",
+)
 
 
 def valid_id(case_id: str) -> bool:
@@ -59,21 +69,40 @@ def search_data(state: SearchState, lang: str) -> dict[str, Any]:
         counts = result.facets.get(name, {})
         if not counts:
             continue
-        facets.append({
-            "field": name,
-            "values": [{
-                "value": v, "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
-                "count": c, "active": state.is_active(name, v),
-                "toggle_url": state.toggled(name, v).url(lang),
-            } for v, c in counts.items()],
-        })
-    active = [{"field": f, "value": v,
-               "label": vocab.label("countries" if f == "countries" else vocab.FACET_VOCAB[f], v, lang),
-               "remove_url": state.toggled(f, v).url(lang)} for f, vs in state.filters.items() for v in vs]
+        facets.append(
+            {
+                "field": name,
+                "values": [
+                    {
+                        "value": v,
+                        "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
+                        "count": c,
+                        "active": state.is_active(name, v),
+                        "toggle_url": state.toggled(name, v).url(lang),
+                    }
+                    for v, c in counts.items()
+                ],
+            }
+        )
+    active = [
+        {
+            "field": f,
+            "value": v,
+            "label": vocab.label("countries" if f == "countries" else vocab.FACET_VOCAB[f], v, lang),
+            "remove_url": state.toggled(f, v).url(lang),
+        }
+        for f, vs in state.filters.items()
+        for v in vs
+    ]
     if state.year_from is not None or state.year_to is not None:
-        active.append({"field": "years", "value": f"{state.year_from or ''}–{state.year_to or ''}",
-                       "label": f"{state.year_from or '…'}–{state.year_to or '…'}",
-                       "remove_url": state.with_(year_from=None, year_to=None).url(lang)})
+        active.append(
+            {
+                "field": "years",
+                "value": f"{state.year_from or ''}–{state.year_to or ''}",
+                "label": f"{state.year_from or '…'}–{state.year_to or '…'}",
+                "remove_url": state.with_(year_from=None, year_to=None).url(lang),
+            }
+        )
     pages = result.pages
     return {
         "query": result.query,
@@ -86,9 +115,12 @@ def search_data(state: SearchState, lang: str) -> dict[str, Any]:
         "suggestion": result.suggestion,
         "suggestion_url": state.with_(q=result.suggestion).url(lang) if result.suggestion else None,
         "message": i18n.gettext("The query was shortened to {n} characters.", n=len(result.query))
-        if result.message else None,
+        if result.message
+        else None,
         "filters": {k: list(v) for k, v in state.filters.items()},
-        "hidden": {k: v if isinstance(v, list) else [v] for k, v in state.params().items() if k not in ("q", "mode", "page")},
+        "hidden": {
+            k: v if isinstance(v, list) else [v] for k, v in state.params().items() if k not in ("q", "mode", "page")
+        },
         "year_from": state.year_from,
         "year_to": state.year_to,
         "results": [hit_dict(h, lang) for h in result.hits],
@@ -122,18 +154,25 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
         "countries": labelled("countries", meta.get("countries") or [], lang),
         "locality": meta.get("locality"),
         "scale": labelled("scale", [meta["scale"]], lang)[0],
-        "institution": {"name": inst.get("name"), "name_original": inst.get("name_original"),
-                        "type": labelled("institution_type", [inst.get("type", "other")], lang)[0]},
+        "institution": {
+            "name": inst.get("name"),
+            "name_original": inst.get("name_original"),
+            "type": labelled("institution_type", [inst.get("type", "other")], lang)[0],
+        },
         "partners": meta.get("partners") or [],
         "pillars": labelled("pillars", meta.get("pillars") or [], lang),
         "themes": labelled("themes", meta.get("themes") or [], lang),
         "period": meta.get("period") or {},
         "status": labelled("status", [meta["status"]], lang)[0],
         "evidence": {
-            "stage": dict(labelled("evidence_stage", [evidence.get("stage", "not-evaluated")], lang)[0],
-                          definition=vocab.definition("evidence_stage", evidence.get("stage", ""), lang)),
-            "rating": dict(labelled("evidence_rating", [evidence.get("rating", "not-rated")], lang)[0],
-                           definition=vocab.definition("evidence_rating", evidence.get("rating", ""), lang)),
+            "stage": dict(
+                labelled("evidence_stage", [evidence.get("stage", "not-evaluated")], lang)[0],
+                definition=vocab.definition("evidence_stage", evidence.get("stage", ""), lang),
+            ),
+            "rating": dict(
+                labelled("evidence_rating", [evidence.get("rating", "not-rated")], lang)[0],
+                definition=vocab.definition("evidence_rating", evidence.get("rating", ""), lang),
+            ),
             "notes": evidence.get("notes"),
         },
         "channel": labelled("channel", [meta["channel"]], lang)[0],
@@ -141,8 +180,9 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
         "contacts": meta.get("contacts") or [],
         "documentation": meta.get("documentation") or {},
         "related": [],
-        "sections": [{"key": s["key"], "heading": s["heading"], "markdown": s["text"]}
-                     for s in record.get("sections", [])],
+        "sections": [
+            {"key": s["key"], "heading": s["heading"], "markdown": s["text"]} for s in record.get("sections", [])
+        ],
         "url": url_for("pages.case", case_id=case_id, lang=lang),
         "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
         "api_url": url_for("api.case", case_id=case_id),
@@ -150,7 +190,9 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
     for rid in meta.get("related") or []:
         rec = searcher.record(rid)
         if rec:
-            data["related"].append({"id": rid, "title": rec["title"], "url": url_for("pages.case", case_id=rid, lang=lang)})
+            data["related"].append(
+                {"id": rid, "title": rec["title"], "url": url_for("pages.case", case_id=rid, lang=lang)}
+            )
     if with_similar:
         data["similar"] = similar_data(case_id, lang)
     return data
@@ -166,13 +208,30 @@ def similar_data(case_id: str, lang: str, k: int = 5) -> list[dict[str, Any]]:
     out = []
     for s in sims:
         shared = {f: labelled(f, vs, lang) for f, vs in s.shared.items()}
-        out.append({"id": s.id, "title": s.title, "title_original": s.title_original, "score": s.score,
-                    "shared": shared, "url": url_for("pages.case", case_id=s.id, lang=lang),
-                    "api_url": url_for("api.case", case_id=s.id)})
+        out.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "title_original": s.title_original,
+                "score": s.score,
+                "shared": shared,
+                "url": url_for("pages.case", case_id=s.id, lang=lang),
+                "api_url": url_for("api.case", case_id=s.id),
+            }
+        )
     return out
 
 
 def facets_data(state: SearchState, lang: str) -> dict[str, Any]:
     counts = get_searcher().facets({k: list(v) for k, v in state.filters.items()})
-    return {name: [{"value": v, "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
-                    "count": c} for v, c in counts.get(name, {}).items()] for name in FACET_FIELDS}
+    return {
+        name: [
+            {
+                "value": v,
+                "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
+                "count": c,
+            }
+            for v, c in counts.get(name, {}).items()
+        ]
+        for name in FACET_FIELDS
+    }

@@ -7,9 +7,9 @@ vocabulary.yml and pycountry, so they are translated in one place.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from urllib.parse import urlencode
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 import yaml
 from flask import Flask, g, request, url_for
@@ -21,7 +21,7 @@ DEFAULT = "en"
 _DIR = Path(__file__).parent / "translations"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     path = _DIR / f"{lang}.yml"
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
@@ -64,9 +64,17 @@ def switch_url(lang: str) -> str:
 
 
 FIELD_NAMES = {
-    "pillars": "Pillars", "themes": "Themes", "countries": "Countries", "institution_type": "Institution",
-    "scale": "Scale", "evidence_stage": "Evaluation", "evidence_rating": "Evidence rating", "status": "Status",
-    "channel": "Channel", "language": "Language", "documentation_status": "Documentation",
+    "pillars": "Pillars",
+    "themes": "Themes",
+    "countries": "Countries",
+    "institution_type": "Institution",
+    "scale": "Scale",
+    "evidence_stage": "Evaluation",
+    "evidence_rating": "Evidence rating",
+    "status": "Status",
+    "channel": "Channel",
+    "language": "Language",
+    "documentation_status": "Documentation",
 }
 
 
@@ -75,5 +83,12 @@ def field_name(field: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(_=gettext, label=label, current_lang=current, LANGUAGES=LANGUAGES, u=url,
-                                 switch_url=switch_url, field_name=field_name)
+    app.jinja_env.globals.update(
+        _=gettext,
+        label=label,
+        current_lang=current,
+        LANGUAGES=LANGUAGES,
+        u=url,
+        switch_url=switch_url,
+        field_name=field_name,
+    )

@@ -26,11 +26,18 @@ def home():
     lang = _lang()
     searcher = get_searcher()
     counts = searcher.facets()
-    browse = {f: [{"value": v, "label": i18n.label(f, v), "count": c,
-                   "url": url_for("pages.search", **{f: v}, lang=lang)} for v, c in counts.get(f, {}).items()]
-              for f in BROWSE_FIELDS}
-    recent = sorted(searcher.records(), key=lambda r: ((r.get("documentation") or {}).get("last_reviewed") or "",
-                                                        r["id"]), reverse=True)[:6]
+    browse = {
+        f: [
+            {"value": v, "label": i18n.label(f, v), "count": c, "url": url_for("pages.search", **{f: v}, lang=lang)}
+            for v, c in counts.get(f, {}).items()
+        ]
+        for f in BROWSE_FIELDS
+    }
+    recent = sorted(
+        searcher.records(),
+        key=lambda r: ((r.get("documentation") or {}).get("last_reviewed") or "", r["id"]),
+        reverse=True,
+    )[:6]
     return render_template("home.html", browse=browse, recent=recent, total=len(searcher.records()))
 
 
@@ -49,23 +56,31 @@ def case(case_id: str):
     for s in d["sections"]:
         s["html"] = render.markdown_html(s["markdown"])
     cite_url = url_for("pages.case", case_id=case_id, _external=True)
-    return render_template("case.html", d=d, citation=render.citation_text(get_searcher().get(case_id)["meta"], cite_url))
+    return render_template(
+        "case.html", d=d, citation=render.citation_text(get_searcher().get(case_id)["meta"], cite_url)
+    )
 
 
 @bp.get("/cases/<case_id>/cite.bib")
 def cite_bibtex(case_id: str):
     meta = _meta(case_id)
     body = render.bibtex(meta, url_for("pages.case", case_id=case_id, _external=True))
-    return Response(body, mimetype="application/x-bibtex",
-                    headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.bib"'})
+    return Response(
+        body,
+        mimetype="application/x-bibtex",
+        headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.bib"'},
+    )
 
 
 @bp.get("/cases/<case_id>/cite.ris")
 def cite_ris(case_id: str):
     meta = _meta(case_id)
     body = render.ris(meta, url_for("pages.case", case_id=case_id, _external=True))
-    return Response(body, mimetype="application/x-research-info-systems",
-                    headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.ris"'})
+    return Response(
+        body,
+        mimetype="application/x-research-info-systems",
+        headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.ris"'},
+    )
 
 
 def _meta(case_id: str) -> dict:
@@ -81,27 +96,50 @@ def browse(field: str):
         abort(404, description=i18n.gettext("Cases cannot be browsed by “{field}”.", field=field[:40]))
     lang = _lang()
     counts = get_searcher().facets().get(field, {})
-    values = sorted(({"value": v, "label": i18n.label(field, v), "count": c,
-                      "url": url_for("pages.search", **{field: v}, lang=lang)} for v, c in counts.items()),
-                    key=lambda x: vocab.fold(x["label"]))
+    values = sorted(
+        (
+            {
+                "value": v,
+                "label": i18n.label(field, v),
+                "count": c,
+                "url": url_for("pages.search", **{field: v}, lang=lang),
+            }
+            for v, c in counts.items()
+        ),
+        key=lambda x: vocab.fold(x["label"]),
+    )
     return render_template("browse.html", field=field, values=values)
 
 
 @bp.get("/about")
 def about():
     lang = _lang()
-    vocab_tables = {key: [{"value": v, "label": vocab.label(key, v, lang), "definition": vocab.definition(key, v, lang)}
-                          for v in vocab.enum_values(key)]
-                    for key in ("pillars", "themes", "institution_type", "scale", "status", "evidence_stage",
-                                "evidence_rating", "channel", "documentation_status")}
+    vocab_tables = {
+        key: [
+            {"value": v, "label": vocab.label(key, v, lang), "definition": vocab.definition(key, v, lang)}
+            for v in vocab.enum_values(key)
+        ]
+        for key in (
+            "pillars",
+            "themes",
+            "institution_type",
+            "scale",
+            "status",
+            "evidence_stage",
+            "evidence_rating",
+            "channel",
+            "documentation_status",
+        )
+    }
     manifest = get_searcher().manifest
     return render_template("about.html", tables=vocab_tables, manifest=manifest)
 
 
 @bp.get("/feed.atom")
 def feed():
-    records = sorted(get_searcher().records(), key=lambda r: (r.get("documentation") or {}).get("last_reviewed") or "",
-                     reverse=True)
+    records = sorted(
+        get_searcher().records(), key=lambda r: (r.get("documentation") or {}).get("last_reviewed") or "", reverse=True
+    )
     lang = _lang()
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     updated = _stamp(records[0]) if records else now
@@ -144,8 +182,9 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    return Response(f"User-agent: *\nAllow: /\nSitemap: {url_for('pages.sitemap', _external=True)}\n",
-                    mimetype="text/plain")
+    return Response(
+        f"User-agent: *\nAllow: /\nSitemap: {url_for('pages.sitemap', _external=True)}\n", mimetype="text/plain"
+    )
 
 
 @bp.get("/cases/")

@@ -10,8 +10,31 @@ import nh3
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote",
-    "a", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "sup",
+    "sub",
 }
 
 
@@ -19,8 +42,11 @@ def markdown_html(text: str) -> Markup:
     """Markdown to HTML with raw HTML sanitised: no scripts, handlers, javascript: URLs or iframes survive."""
     html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
     clean = nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
-        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)
 
@@ -52,7 +78,8 @@ def _bib_escape(text: str) -> str:
 
 def bibtex(meta: dict[str, Any], url: str) -> str:
     key = "caselib-" + meta["id"]
-    note = f"Practice documented in caselib; last reviewed {(meta.get('documentation') or {}).get('last_reviewed', 'n.d.')}"
+    reviewed = (meta.get("documentation") or {}).get("last_reviewed", "n.d.")
+    note = f"Practice documented in caselib; last reviewed {reviewed}"
     return (
         f"@misc{{{key},\n"
         f"  title = {{{_bib_escape(meta['title'])}}},\n"
@@ -65,8 +92,14 @@ def bibtex(meta: dict[str, Any], url: str) -> str:
 
 
 def ris(meta: dict[str, Any], url: str) -> str:
-    lines = ["TY  - GEN", f"TI  - {meta['title']}", f"AU  - {_authors(meta)}", f"PY  - {_year(meta)}", f"UR  - {url}",
-             f"ID  - caselib-{meta['id']}"]
+    lines = [
+        "TY  - GEN",
+        f"TI  - {meta['title']}",
+        f"AU  - {_authors(meta)}",
+        f"PY  - {_year(meta)}",
+        f"UR  - {url}",
+        f"ID  - caselib-{meta['id']}",
+    ]
     if meta.get("title_original"):
         lines.append(f"T2  - {meta['title_original']}")
     for code in meta.get("countries") or []:

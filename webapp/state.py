@@ -43,9 +43,16 @@ class SearchState:
             values = tuple(dict.fromkeys(v for raw in args.getlist(name) for v in raw.split(",") if v.strip()))
             if values:
                 filters[name] = values
-        return cls(q=args.get("q", ""), mode=mode, sort=sort, page=page, per_page=per_page, filters=filters,
-                   year_from=_int(args, "year_from", None, YEAR_MIN, YEAR_MAX),
-                   year_to=_int(args, "year_to", None, YEAR_MIN, YEAR_MAX))
+        return cls(
+            q=args.get("q", ""),
+            mode=mode,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            filters=filters,
+            year_from=_int(args, "year_from", None, YEAR_MIN, YEAR_MAX),
+            year_to=_int(args, "year_to", None, YEAR_MIN, YEAR_MAX),
+        )
 
     def params(self, lang: str | None = None) -> dict[str, Any]:
         """Query-string parameters of this state (defaults left out, so URLs stay short and canonical)."""
@@ -93,8 +100,15 @@ class SearchState:
         return value in self.filters.get(name, ())
 
     def search_kwargs(self) -> dict[str, Any]:
-        return {"query": self.q, "mode": self.mode, "sort": self.sort, "page": self.page, "per_page": self.per_page,
-                "filters": {k: list(v) for k, v in self.filters.items()}, "years": (self.year_from, self.year_to)}
+        return {
+            "query": self.q,
+            "mode": self.mode,
+            "sort": self.sort,
+            "page": self.page,
+            "per_page": self.per_page,
+            "filters": {k: list(v) for k, v in self.filters.items()},
+            "years": (self.year_from, self.year_to),
+        }
 
 
 def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
