@@ -105,6 +105,21 @@ class _State:
         self.keyword = KeywordIndex.open(build / "keyword")
         self.vectors = VectorIndex.open(build / "vectors")
         self._centroids: np.ndarray | None = None
+        self._names: dict[str, list[str]] | None = None
+
+    def names(self) -> dict[str, list[str]]:
+        """Normalised title, original title, parenthesised aliases and id -> case ids (built once)."""
+        if self._names is None:
+            names: dict[str, list[str]] = {}
+            for rec in self.catalog.records:
+                forms = {rec["id"].replace("-", " "), rec["title"], rec.get("title_original") or ""}
+                for name in list(forms):
+                    forms.update(re.findall(r"\(([^)]+)\)", name))
+                    forms.add(re.sub(r"\s*\([^)]*\)", "", name))
+                for form in {_norm(f) for f in forms if f}:
+                    names.setdefault(form, []).append(rec["id"])
+            self._names = names
+        return self._names
 
     def centroids(self) -> np.ndarray:
         if self._centroids is None:
@@ -322,16 +337,7 @@ class Searcher:
         key = _norm(q)
         if len(key) < 3:
             return []
-        out = []
-        for row in np.flatnonzero(mask):
-            rec = st.catalog.records[row]
-            names = {rec["id"].replace("-", " "), rec["title"], rec.get("title_original") or ""}
-            for name in list(names):
-                names.update(re.findall(r"\(([^)]+)\)", name))
-                names.add(re.sub(r"\s*\([^)]*\)", "", name))
-            if key in {_norm(n) for n in names if n}:
-                out.append(rec["id"])
-        return out
+        return [cid for cid in st.names().get(key, []) if mask[st.catalog.row[cid]]]
 
     def _hit(self, st: _State, cid: str, score: float, ranks, best_chunk, terms, lang: str) -> Hit:
         cat = st.catalog
