@@ -41,31 +41,37 @@ def plain(markdown: str) -> str:
 
 
 def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
-    """Greedy packing of paragraphs, then sentences, then words, into pieces of <= budget tokens."""
-    units: list[str] = []
+    """Greedy packing of paragraphs, then sentences, then words, into pieces of <= budget tokens.
+
+    Each unit is tokenised once; a piece's size is the sum of its units' sizes (tokenising the
+    joined text again would make chunking cost more than a fraction of encoding)."""
+    units: list[tuple[str, int]] = []
     for para in re.split(r"\n\s*\n", text):
         para = " ".join(para.split())
         if not para:
             continue
-        if count(para) <= budget:
-            units.append(para)
+        n = count(para)
+        if n <= budget:
+            units.append((para, n))
             continue
         for sentence in _SENTENCE.split(para):
-            if count(sentence) <= budget:
-                units.append(sentence)
+            n = count(sentence)
+            if n <= budget:
+                units.append((sentence, n))
             else:  # a very long sentence: cut by words
                 words = sentence.split()
                 step = max(1, int(budget * 0.6))
-                units.extend(" ".join(words[i : i + step]) for i in range(0, len(words), step))
+                for i in range(0, len(words), step):
+                    part = " ".join(words[i : i + step])
+                    units.append((part, count(part)))
     pieces: list[str] = []
-    current = ""
-    for unit in units:
-        candidate = f"{current} {unit}".strip() if current else unit
-        if current and count(candidate) > budget:
+    current, size = "", 0
+    for unit, n in units:
+        if current and size + n > budget:
             pieces.append(current)
-            current = unit
-        else:
-            current = candidate
+            current, size = "", 0
+        current = f"{current} {unit}" if current else unit
+        size += n
     if current:
         pieces.append(current)
     return pieces
