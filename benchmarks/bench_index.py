@@ -78,7 +78,8 @@ def bench_incremental(n: int, repeat: int, work: Path) -> None:
         report = build_index(cases_dir, index_dir, embedder=fake, log=lambda m: None)
         updates.append(time.perf_counter() - t)
         case = next(c for c in load_library([target]).cases)
-        chunk_texts = [c.embed_text for c in chunk_case(case, emb.count_tokens)]
+        # the chunks the update had to encode: those holding the edited sentence
+        chunk_texts = [c.embed_text for c in chunk_case(case, emb.count_tokens) if f"Edited in run {r}." in c.text]
         t = time.perf_counter()
         emb.encode(chunk_texts)
         encodes.append(time.perf_counter() - t)

@@ -27,15 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, vocab
-from .catalog import encode_full, reuse_from, write_catalog
+from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
 from .embedders import Embedder, default_model, load_embedder
 from .keyword import KeywordIndex
-from .loader import LoadResult, load_library
+from .loader import LoadResult, load_library, read_case
 from .model import Case, Problem
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors/case_ids.json, catalog hashes
 KEEP_BUILDS = 2
 
 
@@ -136,16 +136,18 @@ def build_index(
     """
     t0 = time.perf_counter()
     report = BuildReport()
+    reuse: Reuse | None = None
     if isinstance(source, LoadResult):
         result = source
     elif isinstance(source, list) and source and isinstance(source[0], Case):
         result = LoadResult(cases=sorted(source, key=lambda c: c.id), files=len(source))
     else:
-        prev_build = current_build(index_dir) if not full else None
-        reuse = None
-        if prev_build is not None:
+        prev_build = current_build(index_dir)
+        if prev_build is not None and not full:
             try:
-                reuse = reuse_from(prev_build)
+                model_name = embedder.name if embedder is not None else (model or default_model())
+                if not _needs_full(read_manifest(prev_build), model_name, False)[0]:
+                    reuse = reuse_from(prev_build)
             except (OSError, ValueError, KeyError):
                 reuse = None  # an unreadable previous build: validate everything
         result = load_library(source if isinstance(source, list) else [source], reuse=reuse)
@@ -177,6 +179,8 @@ def build_index(
         report.removed = len(removed)
         report.unchanged = len(cases) - len(changed)
         report.indexed = len(changed)
+        if reuse is not None:  # a build swapped in meanwhile may make a reused (body-less) case "changed"
+            cases = [_reload(c) if c.id in changed and reuse.line(c) else c for c in cases]
         if not report.full and not changed and not removed:
             report.seconds = time.perf_counter() - t0
             report.build_path = prev
@@ -200,7 +204,7 @@ def build_index(
             progress,
             batch_size,
         )
-        write_catalog(tmp, cases, [encode_full(c) for c in cases])
+        write_catalog(tmp, cases, [(reuse.line(c) if reuse else None) or encode_full(c) for c in cases])
         manifest = {
             "format_version": FORMAT_VERSION,
             "schema_version": vocab.schema_version(),
@@ -225,6 +229,13 @@ def build_index(
         _prune(builds, final, prev)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _reload(case: Case) -> Case:
+    fresh, problems = read_case(Path(case.path))
+    if fresh is None:
+        raise IndexError_(f"{case.path} changed during the build: run `caselib index` again")
+    return fresh
 
 
 def _needs_full(prev: dict | None, model_name: str | None, full: bool) -> tuple[bool, str]:
@@ -252,13 +263,14 @@ def _vectors(
 ):
     """Write the vector index; encode only chunks whose text is new. Returns the embedder if loaded."""
     old = VectorIndex.open(previous) if previous is not None else None
-    old_by_case: dict[str, list[int]] = {}
-    old_records: list[dict] = []
+    old_rows: dict[str, range] = {}
+    old_lines: list[bytes] = []
+    by_hash: dict[str, int] = {}
     if old is not None:
-        old_records = old.all_records()
-        for i, rec in enumerate(old_records):
-            old_by_case.setdefault(rec["case"], []).append(i)
-    cache = old.cached_vectors() if old is not None else {}
+        old_lines = old.lines()
+        old_rows = {cid: old.rows_of(r) for r, cid in enumerate(old.case_ids())}
+        if changed:
+            by_hash = old.rows_by_hash()
     emb: Embedder | None = None
 
     def get_embedder() -> Embedder:
@@ -267,33 +279,42 @@ def _vectors(
             emb = factory()
         return emb
 
-    records, hashes, rows, vec_source = [], [], [], []  # vec_source: ('old', row) or ('new', j)
+    lines: list[bytes] = []
+    hashes: list[str] = []
+    rows: list[int] = []
+    copy_dest: list[int] = []  # rows of the new matrix filled from the old one ...
+    copy_src: list[int] = []  # ... from these old rows
+    new_dest: list[int] = []  # rows filled by the model, in to_encode order
     to_encode: list[str] = []
     for row, case in enumerate(cases):
-        if case.id not in changed and case.id in old_by_case:
-            for i in old_by_case[case.id]:
-                records.append(old_records[i])
+        if case.id not in changed and case.id in old_rows:
+            for i in old_rows[case.id]:
+                copy_dest.append(len(lines))
+                copy_src.append(i)
+                lines.append(old_lines[i])
                 hashes.append(old.hashes[i])
                 rows.append(row)
-                vec_source.append(("old", i))
             continue
         for chunk in chunk_case(case, get_embedder().count_tokens):
-            records.append(VectorIndex.record(chunk))
+            if chunk.hash in by_hash:
+                copy_dest.append(len(lines))
+                copy_src.append(by_hash[chunk.hash])
+            else:
+                new_dest.append(len(lines))
+                to_encode.append(chunk.embed_text)
+            lines.append(VectorIndex.line(chunk))
             hashes.append(chunk.hash)
             rows.append(row)
-            if chunk.hash in cache:
-                vec_source.append(("cache", chunk.hash))
-            else:
-                vec_source.append(("new", len(to_encode)))
-                to_encode.append(chunk.embed_text)
     new_vecs = _encode(get_embedder(), to_encode, log, progress, batch_size) if to_encode else None
-    dim = (emb.dim if emb is not None else old.dim) if (emb is not None or old is not None) else 0
-    matrix = np.zeros((len(records), dim), dtype=np.float32)
-    for k, (kind, ref) in enumerate(vec_source):
-        matrix[k] = old.vectors[ref] if kind == "old" else cache[ref] if kind == "cache" else new_vecs[ref]
+    dim = emb.dim if emb is not None else (old.dim if old is not None else 0)
+    matrix = np.zeros((len(lines), dim), dtype=np.float32)
+    if copy_dest:
+        matrix[np.asarray(copy_dest)] = old.vectors[np.asarray(copy_src)]
+    if new_dest:
+        matrix[np.asarray(new_dest)] = new_vecs
     report.chunks_encoded = len(to_encode)
-    report.chunks_reused = len(records) - len(to_encode)
-    VectorIndex.build(path, records, hashes, rows, matrix)
+    report.chunks_reused = len(lines) - len(to_encode)
+    VectorIndex.build(path, lines, hashes, rows, matrix, [c.id for c in cases])
     return emb
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .keyword import FACET_FIELDS
-from .model import Case, Section
+from .model import Case
 
 LIGHT_KEYS = (
     "id",
@@ -40,6 +40,8 @@ def light_record(case: Case) -> dict[str, Any]:
     rec["start_year"] = case.start_year
     rec["facets"] = case.facet_values()
     rec["path"] = case.path
+    rec["hash"] = case.content_hash
+    rec["key_lines"] = case.key_lines
     return rec
 
 
@@ -55,33 +57,37 @@ def full_record(case: Case) -> dict[str, Any]:
     }
 
 
-def case_from_full(rec: dict[str, Any]) -> Case:
-    """Rebuild a Case from its stored full record (for files unchanged since the last build)."""
-    sections = tuple(Section(key=s["key"], heading=s["heading"], text=s["text"], line=0) for s in rec["sections"])
-    return Case(
-        id=rec["id"],
-        path=rec["path"],
-        meta=rec["meta"],
-        body=rec["body"],
-        sections=sections,
-        content_hash=rec["hash"],
-        key_lines=rec.get("key_lines") or {},
-    )
+class Reuse:
+    """Cases of a previous build, found by (path, sha256): unchanged files skip parsing and validation.
+
+    A reused case carries only the front matter the catalog keeps (enough for facets, fusion and
+    ``related`` checks); its full record is copied byte for byte into the next build."""
+
+    def __init__(self, build: Path):
+        records = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
+        self._docs = (build / "docs.jsonl").read_bytes()
+        ends = [r["offset"] for r in records[1:]] + [len(self._docs)]
+        self._by_key = {(r["path"], r["hash"]): (r, r["offset"], end) for r, end in zip(records, ends, strict=True)
+                        if "hash" in r}
+        self._lines: dict[str, bytes] = {}
+
+    def __call__(self, path: str, digest: str) -> Case | None:
+        found = self._by_key.get((path, digest))
+        if found is None:
+            return None
+        rec, start, end = found
+        self._lines[rec["id"]] = self._docs[start:end]
+        meta = {k: rec[k] for k in LIGHT_KEYS if rec.get(k) is not None}
+        return Case(id=rec["id"], path=path, meta=meta, body="", sections=(), content_hash=digest,
+                    key_lines=rec.get("key_lines") or {})
+
+    def line(self, case: Case) -> bytes | None:
+        """The stored full record of a reused case, as written in the previous build."""
+        return self._lines.get(case.id) if case.body == "" and not case.sections else None
 
 
-def reuse_from(build: Path):
-    """A ``loader.Reuse`` over a previous build: unchanged files come back without re-validation."""
-    by_key: dict[tuple[str, str], dict[str, Any]] = {}
-    with open(build / "docs.jsonl", "rb") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            by_key[(rec["path"], rec["hash"])] = rec
-
-    def reuse(path: str, digest: str) -> Case | None:
-        rec = by_key.get((path, digest))
-        return case_from_full(rec) if rec is not None else None
-
-    return reuse
+def reuse_from(build: Path) -> Reuse:
+    return Reuse(build)
 
 
 def write_catalog(path: Path, cases: list[Case], full_records: list[bytes]) -> None:

@@ -7,6 +7,7 @@ and every valid file becomes a ``Case``.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,16 +35,18 @@ class LoadResult:
         return sorted({p.path for p in self.problems if p.severity == ERROR} - loaded)
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: Path | None = None) -> str:
     """Path relative to the working directory when possible (what a user typed)."""
+    cwd = cwd or Path.cwd().resolve()
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(cwd))
     except ValueError:
         return str(path)
 
 
 def case_files(paths: list[Path] | Path) -> list[Path]:
-    """Expand folders to their ``*.md`` files (README.md excluded), sorted."""
+    """Expand folders to their ``*.md`` files (README.md excluded), sorted; each file once."""
     if isinstance(paths, Path):
         paths = [paths]
     files: list[Path] = []
@@ -52,10 +55,10 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
             files.extend(f for f in sorted(p.glob("*.md")) if f.name.lower() != "readme.md")
         else:
             files.append(p)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
     for f in files:  # a file named twice (a folder and one of its files) is read once
-        key = f.resolve()
+        key = os.path.abspath(f)
         if key not in seen:
             seen.add(key)
             unique.append(f)
@@ -65,12 +68,12 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
 Reuse = Callable[[str, str], "Case | None"]  # (shown path, sha256) -> a case validated before, or None
 
 
-def read_case(path: Path, shown: str | None = None, reuse: Reuse | None = None) -> tuple[Case | None, list[Problem]]:
+def read_case(path: Path, shown: str | None = None, reuse: Reuse | None = None, cwd: Path | None = None) -> tuple[Case | None, list[Problem]]:
     """Load one file: a Case when it has no errors, and all its problems.
 
     ``reuse`` lets an index build skip parsing and validating files whose bytes are unchanged
     since a build that accepted them."""
-    shown = shown or display_path(path)
+    shown = shown or display_path(path, cwd)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -128,12 +131,13 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
     result = LoadResult()
     files = case_files(paths)
     result.files = len(files)
+    cwd = Path.cwd().resolve()
     # related ids may point at any case file beside the ones checked
     folders = {f.parent for f in files}
     stems = {f.stem for f in files} | {g.stem for d in folders for g in case_files(d)}
     by_id: dict[str, Case] = {}
     for f in files:
-        case, problems = read_case(f, reuse=reuse)
+        case, problems = read_case(f, reuse=reuse, cwd=cwd)
         result.problems.extend(problems)
         if case is None:
             continue

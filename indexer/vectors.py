@@ -38,35 +38,47 @@ class VectorIndex:
         self.dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
 
     @staticmethod
-    def build(path: Path, records: list[dict], hashes: list[str], case_rows: list[int], vectors: np.ndarray) -> None:
-        """Write the index: chunk ``i`` has text record ``records[i]``, content hash ``hashes[i]``,
-        catalog row ``case_rows[i]`` (non-decreasing) and vector ``vectors[i]``."""
+    def build(path: Path, lines: list[bytes], hashes: list[str], case_rows: list[int], vectors: np.ndarray,
+              case_ids: list[str]) -> None:
+        """Write the index: chunk ``i`` has the JSON line ``lines[i]`` (see ``line()``), content hash
+        ``hashes[i]``, catalog row ``case_rows[i]`` (non-decreasing) and vector ``vectors[i]``;
+        ``case_ids`` are the catalog's ids in row order."""
         path.mkdir(parents=True, exist_ok=True)
         np.save(path / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         np.save(path / "chunk_case.npy", np.asarray(case_rows, dtype=np.int32))
-        offsets = []
+        offsets = np.zeros(len(lines), dtype=np.int64)
+        if lines:
+            np.cumsum([len(x) for x in lines[:-1]], out=offsets[1:])
         with open(path / "chunks.jsonl", "wb") as fh:
-            for rec in records:
-                offsets.append(fh.tell())
-                fh.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
-        np.save(path / "chunk_offsets.npy", np.asarray(offsets, dtype=np.int64))
+            fh.write(b"".join(lines))
+        np.save(path / "chunk_offsets.npy", offsets)
         (path / "chunk_hashes.json").write_text(json.dumps(hashes))
+        (path / "case_ids.json").write_text(json.dumps(case_ids))
 
-    def all_records(self) -> list[dict]:
-        with open(self.path / "chunks.jsonl", "rb") as fh:
-            return [json.loads(line) for line in fh]
+    def lines(self) -> list[bytes]:
+        """Every chunk's JSON line, as stored (copied unchanged into the next build)."""
+        return (self.path / "chunks.jsonl").read_bytes().splitlines(keepends=True)
+
+    def case_ids(self) -> list[str]:
+        return json.loads((self.path / "case_ids.json").read_text())
+
+    def rows_of(self, case_row: int) -> range:
+        start = int(self.case_starts[case_row])
+        end = int(self.case_starts[case_row + 1]) if case_row + 1 < self.n_cases else len(self.chunk_case)
+        return range(start, end)
 
     @staticmethod
-    def record(chunk: Chunk) -> dict:
-        return {"case": chunk.case_id, "key": chunk.key, "heading": chunk.heading, "text": chunk.text}
+    def line(chunk: Chunk) -> bytes:
+        rec = {"case": chunk.case_id, "key": chunk.key, "heading": chunk.heading, "text": chunk.text}
+        return json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
 
     @classmethod
     def open(cls, path: Path) -> VectorIndex:
         return cls(path)
 
-    def cached_vectors(self) -> dict[str, np.ndarray]:
-        """Chunk hash → vector, to re-use unchanged chunks in the next build."""
-        return {h: self.vectors[i] for i, h in enumerate(self.hashes)}
+    def rows_by_hash(self) -> dict[str, int]:
+        """Chunk hash → row, to re-use the vectors of unchanged chunk texts in the next build."""
+        return dict(zip(self.hashes, range(len(self.hashes)), strict=True))
 
     def chunk(self, row: int) -> dict:
         with open(self.path / "chunks.jsonl", "rb") as fh:
@@ -74,9 +86,7 @@ class VectorIndex:
             return json.loads(fh.readline())
 
     def chunks_of(self, case_row: int) -> list[dict]:
-        start = int(self.case_starts[case_row])
-        end = int(self.case_starts[case_row + 1]) if case_row + 1 < self.n_cases else len(self.chunk_case)
-        return [self.chunk(r) for r in range(start, end)]
+        return [self.chunk(r) for r in self.rows_of(case_row)]
 
     def case_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Best-chunk cosine for every case, and the row of that chunk.
