@@ -204,7 +204,7 @@ def build_index(
             progress,
             batch_size,
         )
-        write_catalog(tmp, cases, [(reuse.line(c) if reuse else None) or encode_full(c) for c in cases])
+        write_catalog(tmp, cases, [(reuse.line(c) if reuse else None) or encode_full(c) for c in cases], reuse)
         manifest = {
             "format_version": FORMAT_VERSION,
             "schema_version": vocab.schema_version(),

@@ -70,6 +70,7 @@ class Reuse:
         self._by_key = {(r["path"], r["hash"]): (r, r["offset"], end) for r, end in zip(records, ends, strict=True)
                         if "hash" in r}
         self._lines: dict[str, bytes] = {}
+        self._records: dict[str, dict[str, Any]] = {}
 
     def __call__(self, path: str, digest: str) -> Case | None:
         found = self._by_key.get((path, digest))
@@ -77,6 +78,7 @@ class Reuse:
             return None
         rec, start, end = found
         self._lines[rec["id"]] = self._docs[start:end]
+        self._records[rec["id"]] = rec
         meta = {k: rec[k] for k in LIGHT_KEYS if rec.get(k) is not None}
         return Case(id=rec["id"], path=path, meta=meta, body="", sections=(), content_hash=digest,
                     key_lines=rec.get("key_lines") or {})
@@ -85,12 +87,16 @@ class Reuse:
         """The stored full record of a reused case, as written in the previous build."""
         return self._lines.get(case.id) if case.body == "" and not case.sections else None
 
+    def record(self, case: Case) -> dict[str, Any] | None:
+        """The stored light record of a reused case (its offset is rewritten by ``write_catalog``)."""
+        return self._records.get(case.id) if self.line(case) is not None else None
+
 
 def reuse_from(build: Path) -> Reuse:
     return Reuse(build)
 
 
-def write_catalog(path: Path, cases: list[Case], full_records: list[bytes]) -> None:
+def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reuse: Reuse | None = None) -> None:
     """catalog.json (light records, in row order) and docs.jsonl (full records) with offsets."""
     offsets, pos = [], 0
     with open(path / "docs.jsonl", "wb") as fh:
@@ -98,7 +104,7 @@ def write_catalog(path: Path, cases: list[Case], full_records: list[bytes]) -> N
             offsets.append(pos)
             fh.write(line)
             pos += len(line)
-    records = [light_record(c) for c in cases]
+    records = [((reuse.record(c) if reuse else None) or light_record(c)) for c in cases]
     for rec, off in zip(records, offsets, strict=True):
         rec["offset"] = off
     (path / "catalog.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")

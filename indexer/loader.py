@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,12 +38,18 @@ class LoadResult:
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """Path relative to the working directory when possible (what a user typed)."""
-    cwd = cwd or Path.cwd().resolve()
-    absolute = Path(os.path.abspath(path))
+    folder = _shown_folder(os.path.dirname(os.path.abspath(path)), str(cwd or Path.cwd().resolve()))
+    return os.path.join(folder, path.name) if folder is not None else str(path)
+
+
+@lru_cache(maxsize=256)
+def _shown_folder(folder: str, cwd: str) -> str | None:
+    """A folder relative to ``cwd`` ('' for cwd itself), or None when it is outside (computed once per folder)."""
     try:
-        return str(absolute.relative_to(cwd))
+        rel = str(Path(folder).relative_to(cwd))
     except ValueError:
-        return str(path)
+        return None
+    return "" if rel == "." else rel
 
 
 def case_files(paths: list[Path] | Path) -> list[Path]:
@@ -52,7 +59,8 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(f for f in sorted(p.glob("*.md")) if f.name.lower() != "readme.md")
+            names = sorted(e.name for e in os.scandir(p) if e.name.endswith(".md") and e.is_file())
+            files.extend(p / n for n in names if n.lower() != "readme.md")
         else:
             files.append(p)
     seen: set[str] = set()
@@ -133,8 +141,8 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
     result.files = len(files)
     cwd = Path.cwd().resolve()
     # related ids may point at any case file beside the ones checked
-    folders = {f.parent for f in files}
-    stems = {f.stem for f in files} | {g.stem for d in folders for g in case_files(d)}
+    named = [p for p in (paths if isinstance(paths, list) else [paths]) if not p.is_dir()]
+    stems = {f.stem for f in files} | {g.stem for d in {f.parent for f in named} for g in case_files(d)}
     by_id: dict[str, Case] = {}
     for f in files:
         case, problems = read_case(f, reuse=reuse, cwd=cwd)
