@@ -34,7 +34,7 @@ lint: setup
 	$(BIN)/ruff format --check indexer webapp tests scripts benchmarks
 
 check: setup
-	$(BIN)/caselib check --strict cases
+	$(BIN)/caselib check --strict
 
 index: setup
 	HF_HUB_OFFLINE=1 $(BIN)/caselib index

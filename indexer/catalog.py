@@ -67,8 +67,9 @@ class Reuse:
         records = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
         self._docs = (build / "docs.jsonl").read_bytes()
         ends = [r["offset"] for r in records[1:]] + [len(self._docs)]
-        self._by_key = {(r["path"], r["hash"]): (r, r["offset"], end) for r, end in zip(records, ends, strict=True)
-                        if "hash" in r}
+        self._by_key = {
+            (r["path"], r["hash"]): (r, r["offset"], end) for r, end in zip(records, ends, strict=True) if "hash" in r
+        }
         self._lines: dict[str, bytes] = {}
         self._records: dict[str, dict[str, Any]] = {}
 
@@ -80,8 +81,15 @@ class Reuse:
         self._lines[rec["id"]] = self._docs[start:end]
         self._records[rec["id"]] = rec
         meta = {k: rec[k] for k in LIGHT_KEYS if rec.get(k) is not None}
-        return Case(id=rec["id"], path=path, meta=meta, body="", sections=(), content_hash=digest,
-                    key_lines=rec.get("key_lines") or {})
+        return Case(
+            id=rec["id"],
+            path=path,
+            meta=meta,
+            body="",
+            sections=(),
+            content_hash=digest,
+            key_lines=rec.get("key_lines") or {},
+        )
 
     def line(self, case: Case) -> bytes | None:
         """The stored full record of a reused case, as written in the previous build."""

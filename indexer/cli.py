@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from . import __version__, vocab
-from .loader import load_library
+from .loader import LoadResult, load_library
 
 DEFAULT_CASES = Path("cases")
 DEFAULT_INDEX = Path("instance/index")
+DEFAULT_COLLECTIONS = Path("collections")
 
 cases_option = click.option(
     "--cases",
@@ -44,36 +45,64 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. TODO placeholders) as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
-    """Validate case files (default: the cases/ folder). Exit 1 on errors."""
-    targets = list(paths) or [DEFAULT_CASES]
-    result = load_library(targets)
-    failing = result.errors(strict)
+@click.option(
+    "--collections",
+    "collections_dir",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Collections folder or file to check as well (default: collections/, when it exists and no PATH is given).",
+)
+def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path | None) -> None:
+    """Validate case files (default: the cases/ folder) and collections (*.yml). Exit 1 on errors."""
+    from .collections import case_ids_in, is_collection_file, load_collections
+
+    def collection_target(p: Path) -> bool:
+        if p.is_file():
+            return is_collection_file(p)
+        return not any(p.glob("*.md")) and any(is_collection_file(f) for f in p.iterdir())
+
+    col_targets = [p for p in paths if collection_target(p)]
+    targets = [p for p in paths if p not in col_targets]
+    if not paths:
+        targets = [DEFAULT_CASES]
+        if collections_dir is None and DEFAULT_COLLECTIONS.is_dir():
+            col_targets = [DEFAULT_COLLECTIONS]
+    if collections_dir is not None:
+        col_targets.append(collections_dir)
+    result = load_library(targets) if targets else LoadResult()
+    cols = None
+    if col_targets:
+        known = case_ids_in(targets or ([DEFAULT_CASES] if DEFAULT_CASES.is_dir() else []))
+        cols = load_collections(col_targets, known)
+    problems = result.problems + (cols.problems if cols else [])
+    failing = result.errors(strict) + (cols.errors(strict) if cols else [])
+    failing_paths = {p.path for p in failing}
+    files = result.files + (cols.files if cols else 0)
+    n_err = sum(p.severity == "error" for p in problems)
+    n_warn = len(problems) - n_err
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "files": result.files,
-                    "valid": sum(1 for c in result.cases if c.path not in {p.path for p in failing}),
-                    "errors": sum(p.severity == "error" for p in result.problems),
-                    "warnings": sum(p.severity == "warning" for p in result.problems),
-                    "problems": [p.to_dict() for p in result.problems],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        valid = sum(1 for c in result.cases if c.path not in failing_paths)
+        report = {"files": files, "valid": valid, "errors": n_err, "warnings": n_warn}
+        if cols is not None:
+            report["collections"] = cols.files
+            report["valid"] += sum(1 for c in cols.collections if c.path not in failing_paths)
+        report["problems"] = [p.to_dict() for p in problems]
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        for p in result.problems:
+        for p in problems:
             click.echo(str(p), err=False)
-        n_err = sum(p.severity == "error" for p in result.problems)
-        n_warn = len(result.problems) - n_err
-        summary = f"{result.files} file(s) checked: {n_err} error(s), {n_warn} warning(s)"
+        what = f"{files} file(s) checked"
+        if cols is not None:
+            what += f" ({result.files} case file(s), {cols.files} collection(s))"
+        summary = f"{what}: {n_err} error(s), {n_warn} warning(s)"
         if strict and n_warn:
             summary += " (--strict: warnings count as errors)"
         click.echo(summary, err=True)
-    if result.files == 0:
+    if targets and result.files == 0:
         click.echo(f"no case files found in {', '.join(map(str, targets))}", err=True)
+        sys.exit(1)
+    if cols is not None and not targets and cols.files == 0:
+        click.echo(f"no collection files found in {', '.join(map(str, col_targets))}", err=True)
         sys.exit(1)
     sys.exit(1 if failing else 0)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from functools import lru_cache
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
@@ -76,7 +76,9 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
 Reuse = Callable[[str, str], "Case | None"]  # (shown path, sha256) -> a case validated before, or None
 
 
-def read_case(path: Path, shown: str | None = None, reuse: Reuse | None = None, cwd: Path | None = None) -> tuple[Case | None, list[Problem]]:
+def read_case(
+    path: Path, shown: str | None = None, reuse: Reuse | None = None, cwd: Path | None = None
+) -> tuple[Case | None, list[Problem]]:
     """Load one file: a Case when it has no errors, and all its problems.
 
     ``reuse`` lets an index build skip parsing and validating files whose bytes are unchanged

@@ -38,8 +38,14 @@ class VectorIndex:
         self.dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
 
     @staticmethod
-    def build(path: Path, lines: list[bytes], hashes: list[str], case_rows: list[int], vectors: np.ndarray,
-              case_ids: list[str]) -> None:
+    def build(
+        path: Path,
+        lines: list[bytes],
+        hashes: list[str],
+        case_rows: list[int],
+        vectors: np.ndarray,
+        case_ids: list[str],
+    ) -> None:
         """Write the index: chunk ``i`` has the JSON line ``lines[i]`` (see ``line()``), content hash
         ``hashes[i]``, catalog row ``case_rows[i]`` (non-decreasing) and vector ``vectors[i]``;
         ``case_ids`` are the catalog's ids in row order."""

@@ -12,7 +12,7 @@ from webapp import create_app
 CASE = "panama-vecinos-vigilantes"
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 # a valid example for every path parameter the document may use
-EXAMPLES = {"case_id": CASE}
+EXAMPLES = {"case_id": CASE, "collection_id": "youth-violence-prevention"}
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,14 @@ from . import i18n
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """App factory. Config keys: INDEX_DIR, MODEL, SEARCHER (an already opened Searcher), SITE_NAME."""
+    """App factory. Config keys: INDEX_DIR, MODEL, SEARCHER (an already opened Searcher), SITE_NAME,
+    COLLECTIONS_DIR (curated collections/*.yml)."""
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("CASELIB_INDEX", "instance/index"),
         MODEL=os.environ.get("CASELIB_MODEL") or None,
         SEARCHER=None,
+        COLLECTIONS_DIR=os.environ.get("CASELIB_COLLECTIONS", "collections"),
         SITE_NAME="caselib",
         PER_PAGE=10,
         MAX_QUERY_CHARS=500,
@@ -34,9 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     i18n.init_app(app)
-    from . import api, errors, pages
+    from . import api, community, errors, pages
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(community.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.init_app(app)
 

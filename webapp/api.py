@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 from indexer import __version__
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
-from . import data, get_searcher, i18n
+from . import community, data, get_searcher, i18n
 from .state import SearchState
 
 bp = Blueprint("api", __name__)
@@ -61,6 +61,21 @@ def facets():
     return jsonify(
         {"filters": {k: list(v) for k, v in state.filters.items()}, "facets": data.facets_data(state, _lang())}
     )
+
+
+@bp.get("/collections")
+def collection_list():
+    return jsonify(community.collections_data(_lang()))
+
+
+@bp.get("/collections/<collection_id>")
+def collection_one(collection_id: str):
+    return jsonify(community.collection_data(collection_id, _lang()))
+
+
+@bp.get("/compare")
+def compare():
+    return jsonify(community.compare_data(community.parse_ids(request.args), _lang()))
 
 
 @bp.get("/openapi.json")
@@ -174,6 +189,49 @@ def openapi_document() -> dict:
                     "responses": {"200": _ok("#/components/schemas/Facets"), "400": err},
                 }
             },
+            "/api/collections": {
+                "get": {
+                    "summary": "Curated collections of cases",
+                    "operationId": "listCollections",
+                    "parameters": [lang],
+                    "responses": {"200": _ok("#/components/schemas/CollectionList")},
+                }
+            },
+            "/api/collections/{collection_id}": {
+                "get": {
+                    "summary": "One collection: its cases in order with the curator's notes, and outside links",
+                    "operationId": "getCollection",
+                    "parameters": [
+                        {
+                            "name": "collection_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": f"^{data.ID_PATTERN}$", "maxLength": 80},
+                        },
+                        lang,
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Collection"), "404": err},
+                }
+            },
+            "/api/compare": {
+                "get": {
+                    "summary": "Two to four cases side by side",
+                    "operationId": "compareCases",
+                    "parameters": [
+                        {
+                            "name": "ids",
+                            "in": "query",
+                            "style": "form",
+                            "explode": True,
+                            "schema": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 80}},
+                            "description": "Case ids, in column order (repeat the parameter; 2 to 4). "
+                            "Unknown ids are listed in `unknown`.",
+                        },
+                        lang,
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Compare"), "400": err},
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -253,6 +311,108 @@ def openapi_document() -> dict:
                     "properties": {"id": {"type": "string"}, "similar": {"type": "array", "items": obj}},
                 },
                 "Facets": {"type": "object", "required": ["facets"], "properties": {"filters": obj, "facets": obj}},
+                "CollectionList": {
+                    "type": "object",
+                    "required": ["total", "collections"],
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "collections": {"type": "array", "items": {"$ref": "#/components/schemas/CollectionBrief"}},
+                    },
+                },
+                "CollectionBrief": {
+                    "type": "object",
+                    "required": ["id", "title", "description", "curator", "language", "updated", "case_count", "url"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "curator": {
+                            "type": "object",
+                            "required": ["name", "type"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "type": {"type": "string", "enum": ["community", "institution"]},
+                                "url": {"type": "string", "nullable": True},
+                            },
+                        },
+                        "language": obj,
+                        "updated": {"type": "string"},
+                        "case_count": {"type": "integer"},
+                        "link_count": {"type": "integer"},
+                        "url": {"type": "string"},
+                        "api_url": {"type": "string"},
+                    },
+                },
+                "Collection": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CollectionBrief"},
+                        {
+                            "type": "object",
+                            "required": ["cases", "links"],
+                            "properties": {
+                                "titles": obj,
+                                "descriptions": obj,
+                                "cases": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["position", "id", "title", "note", "url"],
+                                        "properties": {
+                                            "position": {"type": "integer"},
+                                            "id": {"type": "string"},
+                                            "title": {"type": "string"},
+                                            "note": {"type": "string"},
+                                            "url": {"type": "string"},
+                                        },
+                                    },
+                                },
+                                "links": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["title", "url"],
+                                        "properties": {
+                                            "title": {"type": "string"},
+                                            "url": {"type": "string"},
+                                            "note": {"type": "string", "nullable": True},
+                                        },
+                                    },
+                                },
+                                "search": {"type": "object", "nullable": True},
+                                "search_url": {"type": "string", "nullable": True},
+                                "compare_url": {"type": "string", "nullable": True},
+                            },
+                        },
+                    ]
+                },
+                "Compare": {
+                    "type": "object",
+                    "required": ["ids", "unknown", "cases", "shared"],
+                    "properties": {
+                        "ids": {"type": "array", "items": {"type": "string"}},
+                        "unknown": {"type": "array", "items": {"type": "string"}},
+                        "cases": {
+                            "type": "array",
+                            "maxItems": 4,
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "title", "problem", "institution", "scale", "period", "evidence"],
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "title": {"type": "string"},
+                                    "problem": {"type": "string"},
+                                    "institution": obj,
+                                    "scale": obj,
+                                    "period": obj,
+                                    "pillars": {"type": "array", "items": obj},
+                                    "themes": {"type": "array", "items": obj},
+                                    "evidence": obj,
+                                },
+                            },
+                        },
+                        "shared": obj,
+                    },
+                },
             }
         },
     }

@@ -1,0 +1,514 @@
+"""Communities of practice: curated collections, saved searches, case comparison and the draft form.
+
+Collections are read from COLLECTIONS_DIR (collections/*.yml), validated against the searcher's
+case ids with the same code as `caselib check`; a broken file is logged and skipped, never a 500.
+Every page is a plain GET URL (the draft form also accepts POST) and writes nothing on the server.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from indexer import vocab
+from indexer.collections import Collection, collection_files, load_collections, saved_search_text
+
+from . import data, draft, get_searcher, i18n, render
+from .state import BadRequest, SearchState
+
+bp = Blueprint("community", __name__)
+COMPARE_MIN, COMPARE_MAX = 2, 4
+EXCERPT_WORDS = 70
+
+
+def _lang() -> str:
+    return i18n.current()
+
+
+# --- collections: loading ---------------------------------------------------------------------------------------
+
+
+def collections() -> dict[str, Collection]:
+    """Valid collections by id, reloaded when a file or the index's case ids change."""
+    app = current_app
+    folder = Path(app.config["COLLECTIONS_DIR"])
+    files = collection_files(folder) if folder.is_dir() else []
+    ids = frozenset(r["id"] for r in get_searcher().records())
+    stamp = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        stamp.append((str(f), st.st_mtime_ns, st.st_size))
+    key = (tuple(stamp), hash(ids))
+    cached = app.extensions.get("caselib.collections")
+    if cached is None or cached[0] != key:
+        result = load_collections(files, set(ids))
+        for p in result.errors():
+            app.logger.warning("collection skipped: %s", p)
+        cached = (key, {c.id: c for c in result.collections})
+        app.extensions["caselib.collections"] = cached  # one assignment: readers see the old or the new state
+    return cached[1]
+
+
+def get_collection(collection_id: str) -> Collection:
+    found = collections().get(collection_id) if data.valid_id(collection_id) else None
+    if found is None:
+        abort(404, description=i18n.gettext("There is no collection with the id “{id}”.", id=collection_id[:80]))
+    return found
+
+
+# --- collections: data dicts -------------------------------------------------------------------------------------
+
+
+def _curator(c: Collection, lang: str) -> dict[str, Any]:
+    cur = c.curator
+    kind = {"community": i18n.gettext("Community of practice"), "institution": i18n.gettext("Institution")}
+    return {"name": cur["name"], "type": cur["type"], "type_label": kind[cur["type"]], "url": cur.get("url")}
+
+
+def _period(rec: dict[str, Any]) -> dict[str, Any]:
+    period = rec.get("period") or {}
+    return {"start": period.get("start"), "end": period.get("end")}
+
+
+def case_summary(case_id: str, lang: str) -> dict[str, Any] | None:
+    """The light facts of one case for lists and exports, or None when it is not in the index."""
+    rec = get_searcher().record(case_id)
+    if rec is None:
+        return None
+    inst = rec.get("institution") or {}
+    evidence = rec.get("evidence") or {}
+    summary = rec.get("summary") or {}
+    return {
+        "id": case_id,
+        "title": rec["title"],
+        "title_original": rec.get("title_original"),
+        "summary": summary.get(lang) or summary.get("en"),
+        "countries": data.labelled("countries", rec.get("countries") or [], lang),
+        "period": _period(rec),
+        "institution": inst.get("name"),
+        "pillars": data.labelled("pillars", rec.get("pillars") or [], lang),
+        "themes": data.labelled("themes", rec.get("themes") or [], lang),
+        "evidence_stage": data.labelled("evidence_stage", [evidence.get("stage", "not-evaluated")], lang)[0],
+        "evidence_rating": data.labelled("evidence_rating", [evidence.get("rating", "not-rated")], lang)[0],
+        "last_reviewed": (rec.get("documentation") or {}).get("last_reviewed"),
+        "url": url_for("pages.case", case_id=case_id, lang=lang),
+        "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
+        "api_url": url_for("api.case", case_id=case_id),
+    }
+
+
+def _brief(c: Collection, lang: str) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title(lang),
+        "description": c.description(lang),
+        "curator": _curator(c, lang),
+        "language": {"value": c.language, "label": vocab.label("language", c.language, lang)},
+        "updated": c.updated,
+        "case_count": len(c.entries),
+        "link_count": len(c.links),
+        "url": url_for("community.collection", collection_id=c.id, lang=lang),
+        "api_url": url_for("api.collection_one", collection_id=c.id),
+    }
+
+
+def collections_data(lang: str) -> dict[str, Any]:
+    items = sorted(collections().values(), key=lambda c: vocab.fold(c.title(lang)))
+    return {
+        "total": len(items),
+        "collections": [_brief(c, lang) for c in items],
+        "url": url_for("community.collection_list", lang=lang),
+        "api_url": url_for("api.collection_list"),
+    }
+
+
+def collection_data(collection_id: str, lang: str) -> dict[str, Any]:
+    c = get_collection(collection_id)
+    entries = []
+    for position, entry in enumerate(c.entries, 1):
+        facts = case_summary(entry["id"], lang)
+        if facts is not None:  # validated against the index, so only a race with a rebuild can drop one
+            entries.append({"position": position, "note": entry["note"], **facts})
+    search = c.search
+    search_url = None
+    if search:
+        state = SearchState(
+            q=search.get("q", ""),
+            mode=search.get("mode", "hybrid"),
+            sort=search.get("sort", "relevance"),
+            filters={k: tuple(v) for k, v in (search.get("filters") or {}).items()},
+            year_from=search.get("year_from"),
+            year_to=search.get("year_to"),
+        )
+        search_url = state.url(lang)
+    ids = [e["id"] for e in entries]
+    return {
+        **_brief(c, lang),
+        "titles": dict(c.data["title"]),
+        "descriptions": dict(c.data["description"]),
+        "cases": entries,
+        "links": [{"title": x["title"], "url": x["url"], "note": x.get("note")} for x in c.links],
+        "search": search,
+        "search_url": search_url,
+        "compare_url": url_for("community.compare", ids=ids, lang=lang)
+        if COMPARE_MIN <= len(ids) <= COMPARE_MAX
+        else None,
+        "canonical_url": url_for("community.collection", collection_id=c.id, lang=lang, _external=True),
+        "atom_url": url_for("community.collection_atom", collection_id=c.id, lang=lang),
+        "markdown_url": url_for("community.collection_markdown", collection_id=c.id, lang=lang),
+        "csv_url": url_for("community.collection_csv", collection_id=c.id, lang=lang),
+    }
+
+
+# --- collections: pages and exports ------------------------------------------------------------------------------
+
+
+@bp.get("/collections")
+def collection_list():
+    return render_template("collections.html", d=collections_data(_lang()))
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    d = collection_data(collection_id, _lang())
+    return render_template(
+        "collection.html",
+        d=d,
+        description_html=render.markdown_html(d["description"]),
+        notes_html={e["id"]: render.markdown_html(e["note"]) for e in d["cases"]},
+        link_notes_html=[render.markdown_html(x["note"] or "") for x in d["links"]],
+    )
+
+
+def _attachment(body: str, mimetype: str, name: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _md_text(text: str) -> str:
+    """One-line text safe inside Markdown link text."""
+    return re.sub(r"([\[\]\\])", r"\\\1", " ".join(str(text).split()))
+
+
+def _period_text(period: dict[str, Any]) -> str:
+    return f"{period.get('start')}–{period.get('end') or '…'}"
+
+
+def collection_markdown_text(d: dict[str, Any]) -> str:
+    """A handout in Markdown: title, description, every case with its note, outside links."""
+    out = [f"# {d['title']}", "", d["description"].strip(), ""]
+    out.append(
+        f"*{i18n.gettext('Curated by')} {d['curator']['name']} ({d['curator']['type_label']}) · "
+        f"{i18n.gettext('Updated')} {d['updated']}*"
+    )
+    out += ["", f"<{d['canonical_url']}>", ""]
+    if d["cases"]:
+        out += [f"## {i18n.gettext('Cases')}", ""]
+    for e in d["cases"]:
+        out.append(f"### {e['position']}. [{_md_text(e['title'])}]({e['canonical_url']})")
+        out.append("")
+        if e["title_original"] and e["title_original"] != e["title"]:
+            out += [f"*{e['title_original']}*", ""]
+        countries = ", ".join(c["label"] for c in e["countries"])
+        out += [f"{countries} · {_period_text(e['period'])} · {e['institution']}", ""]
+        out += [
+            f"{i18n.gettext('Evaluation')}: {e['evidence_stage']['label']} · "
+            f"{i18n.gettext('Evidence rating')}: {e['evidence_rating']['label']}",
+            "",
+        ]
+        out += ["> " + line if line else ">" for line in e["note"].strip().splitlines()]
+        out += ["", e["summary"] or "", ""]
+    if d["links"]:
+        out += [f"## {i18n.gettext('Outside links')}", ""]
+        for x in d["links"]:
+            note = f" — {' '.join(x['note'].split())}" if x.get("note") else ""
+            out.append(f"- [{_md_text(x['title'])}]({x['url']}){note}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def collection_csv_text(d: dict[str, Any]) -> str:
+    """One row per case, for a spreadsheet or a meeting handout (UTF-8 with a BOM, so Excel reads accents)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "#",
+            "id",
+            i18n.gettext("Title"),
+            i18n.gettext("Original title"),
+            i18n.gettext("Countries"),
+            i18n.gettext("Institution"),
+            i18n.gettext("Period"),
+            i18n.gettext("Pillars"),
+            i18n.gettext("Themes"),
+            i18n.gettext("Evaluation"),
+            i18n.gettext("Evidence rating"),
+            i18n.gettext("Curator's note"),
+            "URL",
+        ]
+    )
+    for e in d["cases"]:
+        writer.writerow(
+            [
+                e["position"],
+                e["id"],
+                e["title"],
+                e["title_original"] or "",
+                "; ".join(c["label"] for c in e["countries"]),
+                e["institution"] or "",
+                _period_text(e["period"]),
+                "; ".join(p["label"] for p in e["pillars"]),
+                "; ".join(t["label"] for t in e["themes"]),
+                e["evidence_stage"]["label"],
+                e["evidence_rating"]["label"],
+                " ".join(e["note"].split()),
+                e["canonical_url"],
+            ]
+        )
+    return "\ufeff" + buf.getvalue()
+
+
+def collection_atom_text(d: dict[str, Any]) -> str:
+    """An Atom feed of the collection: one entry per case (and per outside link), in the curator's order."""
+    updated = f"{d['updated']}T00:00:00Z"
+    self_url = url_for("community.collection_atom", collection_id=d["id"], lang=_lang(), _external=True)
+    entries = []
+    for e in d["cases"]:
+        day = e["last_reviewed"] or d["updated"]
+        entries.append(
+            f"<entry><id>{escape(e['canonical_url'])}</id><title>{escape(e['title'])}</title>"
+            f'<link rel="alternate" href="{escape(e["canonical_url"])}"/><updated>{day}T00:00:00Z</updated>'
+            f"<summary>{escape(' '.join(e['note'].split()))}</summary>"
+            f'<content type="text">{escape(e["summary"] or "")}</content></entry>'
+        )
+    for x in d["links"]:
+        entries.append(
+            f"<entry><id>{escape(x['url'])}</id><title>{escape(x['title'])}</title>"
+            f'<link rel="alternate" href="{escape(x["url"])}"/><updated>{updated}</updated>'
+            f"<summary>{escape(' '.join((x.get('note') or x['title']).split()))}</summary></entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>{escape(d['canonical_url'])}</id><title>caselib: {escape(d['title'])}</title>"
+        f"<subtitle>{escape(' '.join(d['description'].split()))}</subtitle>"
+        f'<link rel="self" href="{escape(self_url)}"/><link rel="alternate" href="{escape(d["canonical_url"])}"/>'
+        f"<updated>{updated}</updated><author><name>{escape(d['curator']['name'])}</name></author>"
+        f"{''.join(entries)}</feed>"
+    )
+
+
+@bp.get("/collections/<collection_id>.atom")
+def collection_atom(collection_id: str):
+    return Response(collection_atom_text(collection_data(collection_id, _lang())), mimetype="application/atom+xml")
+
+
+@bp.get("/collections/<collection_id>.md")
+def collection_markdown(collection_id: str):
+    d = collection_data(collection_id, _lang())
+    return _attachment(collection_markdown_text(d), "text/markdown", f"{d['id']}.md")
+
+
+@bp.get("/collections/<collection_id>.csv")
+def collection_csv(collection_id: str):
+    d = collection_data(collection_id, _lang())
+    return _attachment(collection_csv_text(d), "text/csv", f"{d['id']}.csv")
+
+
+# --- saved search -> collection ----------------------------------------------------------------------------------
+
+
+@bp.get("/search/collection.yml")
+def saved_search():
+    """The current search as a ready-to-edit collection file (its query, filters and top cases)."""
+    lang = _lang()
+    state = SearchState.from_args(request.args)
+    kwargs = dict(state.search_kwargs(), page=1)
+    result = get_searcher().search(**kwargs, lang=lang, snippets=False)
+    params = state.with_(page=1).params()
+    search = {k: params[k] for k in ("q", "mode", "sort", "year_from", "year_to") if k in params}
+    if state.filters:
+        search["filters"] = {k: list(v) for k, v in state.filters.items()}
+    labels = {
+        lab_lang: {v: vocab.label(_vocab_key(f), v, lab_lang) for f, vs in state.filters.items() for v in vs}
+        for lab_lang in ("en", "es")
+    }
+    text = saved_search_text(
+        search,
+        [(h.id, h.title) for h in result.hits],
+        lang=lang,
+        search_url=state.with_(page=1).url(lang, _external=True),
+        filter_labels=labels,
+    )
+    name = re.search(r"^id: (\S+)$", text, re.M).group(1)
+    return _attachment(text, "application/yaml", f"{name}.yml")
+
+
+def _vocab_key(field: str) -> str:
+    return "countries" if field == "countries" else vocab.FACET_VOCAB.get(field, field)
+
+
+# --- compare -----------------------------------------------------------------------------------------------------
+
+
+def parse_ids(args: MultiDict) -> list[str]:
+    """Case ids from ``?ids=a&ids=b`` (or ``ids=a,b``), in order, without repeats or blanks."""
+    ids = [v.strip() for raw in args.getlist("ids") for v in raw.split(",") if v.strip()]
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > COMPARE_MAX:
+        raise BadRequest(
+            i18n.gettext("Choose from {lo} to {hi} cases to compare; this link names {n}.", lo=2, hi=4, n=len(ids))
+        )
+    return ids
+
+
+def _excerpt(markdown: str, words: int = EXCERPT_WORDS) -> str:
+    """The first paragraph (or list) of a section, its lines kept, cut after ``words`` words."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", markdown or "") if p.strip()]
+    if not paragraphs:
+        return ""
+    out, count = [], 0
+    for line in paragraphs[0].splitlines():
+        parts = line.split()
+        if count + len(parts) > words:
+            out.append(" ".join(parts[: max(words - count, 0)]) + " …")
+            break
+        out.append(line.rstrip())
+        count += len(parts)
+    return "\n".join(out)
+
+
+def _column(case_id: str, lang: str) -> dict[str, Any] | None:
+    full = get_searcher().get(case_id) if data.valid_id(case_id) else None
+    if full is None:
+        return None
+    d = data.case_data(case_id, lang, with_similar=False)
+    sections = {s["key"]: s["markdown"] for s in d["sections"]}
+    return {
+        "id": case_id,
+        "title": d["title"],
+        "title_original": d["title_original"],
+        "summary": d["summary"],
+        "problem": _excerpt(sections.get("context", "")),
+        "results": _excerpt(sections.get("results", "")),
+        "countries": d["countries"],
+        "locality": d["locality"],
+        "institution": d["institution"],
+        "scale": d["scale"],
+        "period": d["period"],
+        "status": d["status"],
+        "pillars": d["pillars"],
+        "themes": d["themes"],
+        "evidence": d["evidence"],
+        "sources": len(d["sources"]),
+        "url": d["url"],
+        "api_url": d["api_url"],
+    }
+
+
+def _shared(columns: list[dict[str, Any]], lang: str) -> dict[str, list[dict[str, str]]]:
+    """Values every compared case has: countries, pillars, themes, institution type, scale, evaluation."""
+    if len(columns) < 2:
+        return {}
+    out: dict[str, list[dict[str, str]]] = {}
+    for f in ("countries", "pillars", "themes"):
+        common = set.intersection(*({x["value"] for x in c[f]} for c in columns))
+        values = [x for x in columns[0][f] if x["value"] in common]
+        if values:
+            out[f] = values
+    for f, get in (
+        ("institution_type", lambda c: c["institution"]["type"]),
+        ("scale", lambda c: c["scale"]),
+        ("evidence_stage", lambda c: c["evidence"]["stage"]),
+    ):
+        values = {get(c)["value"] for c in columns}
+        if len(values) == 1:
+            first = get(columns[0])
+            out[f] = [{"value": first["value"], "label": first["label"]}]
+    return out
+
+
+def compare_data(ids: list[str], lang: str) -> dict[str, Any]:
+    columns, unknown = [], []
+    for cid in ids:
+        col = _column(cid, lang)
+        if col is None:
+            unknown.append(cid[:80])
+        else:
+            columns.append(col)
+    shown = [c["id"] for c in columns]
+    for c in columns:
+        rest = [x for x in shown if x != c["id"]]
+        c["remove_url"] = url_for("community.compare", ids=rest, lang=lang)
+    return {
+        "ids": shown,
+        "unknown": unknown,
+        "cases": columns,
+        "shared": _shared(columns, lang),
+        "min": COMPARE_MIN,
+        "max": COMPARE_MAX,
+        "url": url_for("community.compare", ids=shown, lang=lang),
+        "canonical_url": url_for("community.compare", ids=shown, lang=lang, _external=True),
+        "api_url": url_for("api.compare", ids=shown),
+    }
+
+
+@bp.get("/compare")
+def compare():
+    lang = _lang()
+    d = compare_data(parse_ids(request.args), lang)
+    for c in d["cases"]:
+        c["problem_html"] = render.markdown_html(c["problem"])
+        c["results_html"] = render.markdown_html(c["results"])
+    choices = sorted(
+        ({"id": r["id"], "title": r["title"]} for r in get_searcher().records()), key=lambda x: vocab.fold(x["title"])
+    )
+    sh = {f: [x["value"] for x in d["shared"].get(f, [])] for f in ("countries", "pillars", "themes")}
+    return render_template("compare.html", d=d, choices=choices, sh=sh)
+
+
+# --- draft a case ------------------------------------------------------------------------------------------------
+
+DRAFT_CHOICES = (
+    "scale",
+    "institution_type",
+    "pillars",
+    "themes",
+    "status",
+    "evidence_stage",
+    "evidence_rating",
+    "channel",
+    "documentation_status",
+    "language",
+)
+
+
+@bp.route("/draft", methods=["GET", "POST"])
+def draft_form():
+    """The registration format as a form; "check" validates, "download" returns the file. Nothing is stored."""
+    lang = _lang()
+    form = request.form if request.method == "POST" else request.args
+    started = request.method == "POST" or "action" in form or any(k in form for k in draft.SCALARS)
+    known = {r["id"] for r in get_searcher().records()}
+    d = draft.check(form, known_ids=known) if started else draft.blank()
+    blocked = False
+    if started and form.get("action") == "download":
+        if not d.errors:
+            return _attachment(d.text, "text/markdown", d.file_name)
+        blocked = True
+    choices = {key: [(v, vocab.label(key, v, lang)) for v in vocab.enum_values(key)] for key in DRAFT_CHOICES}
+    headings = {key: names.get(lang, names["en"]) for key, names in vocab.SECTIONS}
+    exists = started and d.case_id in known
+    return render_template(
+        "draft.html", d=d, choices=choices, headings=headings, blocked=blocked, exists=exists, today=_dt.date.today()
+    )
