@@ -6,14 +6,12 @@ Run alone with ``pytest -m browser tests/test_browser.py``. Never downloads a br
 
 from __future__ import annotations
 
-import threading
 import time
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from browser_support import CHROMIUM, TIMEOUT_MS, Console, chromium, serving  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("/usr/bin/chromium is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -23,51 +21,19 @@ from webapp import create_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 QUERY = "community policing"
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
 def base_url(model_searcher):
-    app = create_app({"SEARCHER": model_searcher})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-test", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=10)
+    with serving(create_app({"SEARCHER": model_searcher})) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as b:
         yield b
-        b.close()
-
-
-class Console:
-    """Console errors and uncaught page errors (CSP violations show up here).
-
-    The browser's own request for /favicon.ico (the site has none) is not counted.
-    """
-
-    def __init__(self, page):
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _console(self, msg):
-        if msg.type == "error" and urlsplit(msg.location.get("url") or "").path != "/favicon.ico":
-            self.errors.append(f"{msg.text} ({msg.location.get('url')})")
 
 
 @pytest.fixture()

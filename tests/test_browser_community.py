@@ -7,15 +7,14 @@ when /usr/bin/chromium or the playwright package is missing. Screenshots go to $
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from browser_support import CHROMIUM, TIMEOUT_MS, Console, chromium, serving  # noqa: E402
 from click.testing import CliRunner
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("/usr/bin/chromium is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -27,48 +26,20 @@ from webapp import create_app  # noqa: E402
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 IDS = ["brazil-fica-vivo-homicide-control", "colombia-jovenes-a-lo-bien", "forging-peace-youth-violence-prevention"]
 
 
 @pytest.fixture(scope="module")
 def base_url(hash_searcher):
     app = create_app({"SEARCHER": hash_searcher, "COLLECTIONS_DIR": str(ROOT / "collections")})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-community-test", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=10)
+    with serving(app, "waitress-community-test") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as b:
         yield b
-        b.close()
-
-
-class Console:
-    """Console errors and uncaught page errors (CSP violations show up here); /favicon.ico is not counted."""
-
-    def __init__(self, page):
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _console(self, msg):
-        if msg.type == "error" and urlsplit(msg.location.get("url") or "").path != "/favicon.ico":
-            self.errors.append(f"{msg.text} ({msg.location.get('url')})")
 
 
 def new_page(browser, base_url, **kw):

@@ -195,6 +195,9 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
             )
     if with_similar:
         data["similar"] = similar_data(case_id, lang)
+        if data["similar"]:
+            ids = [case_id] + [s["id"] for s in data["similar"][:3]]
+            data["compare_similar_url"] = url_for("community.compare", ids=ids, lang=lang)
     return data
 
 

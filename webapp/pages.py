@@ -175,6 +175,12 @@ def sitemap():
     for r in get_searcher().records():
         for lang in i18n.LANGUAGES:
             urls.append(url_for("pages.case", case_id=r["id"], lang=lang, _external=True))
+    from .community import collections
+
+    urls.append(url_for("community.collection_list", _external=True))
+    for cid in collections():
+        for lang in i18n.LANGUAGES:
+            urls.append(url_for("community.collection", collection_id=cid, lang=lang, _external=True))
     body = "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls)
     xml = f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>'
     return Response(xml, mimetype="application/xml")
