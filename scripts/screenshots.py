@@ -25,6 +25,7 @@ PAGES = {
     "home": "/?lang={lang}",
     "search": "/search?q={q}&lang={lang}",
     "case": "/cases/panama-vecinos-vigilantes?lang={lang}",
+    "collections": "/collections?lang={lang}",
 }
 QUERIES = {"en": "community policing neighbourhood watch", "es": "prevención de la violencia juvenil"}
 
