@@ -25,7 +25,7 @@ from .frontmatter import FrontMatterError, YamlDoc, parse_yaml
 from .loader import MAX_BYTES, case_files, display_path
 from .model import ERROR, WARNING, Problem
 from .template import slugify
-from .validate import _closest, _field
+from .validate import _closest, _field, identity_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "collection.schema.json"
 SUFFIXES = (".yml", ".yaml")
@@ -208,18 +208,7 @@ def bad_url(value: Any) -> bool:
 def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None) -> list[Problem]:
     """Rules a JSON Schema cannot express."""
     m = doc.data
-    out: list[Problem] = []
-    for dup_path, dup_line in doc.duplicates:
-        out.append(Problem(path, dup_line, _field(dup_path), "key appears twice: keep one (YAML keeps only the last)"))
-    if isinstance(m.get("id"), str) and m["id"] != stem:
-        out.append(
-            Problem(
-                path,
-                doc.line(("id",)),
-                "id",
-                f"'{m['id']}' differs from the file name '{stem}': make them equal (rename the file or set id: {stem})",
-            )
-        )
+    out = identity_problems(doc, path, stem, stem)
     entries = m.get("cases") if isinstance(m.get("cases"), list) else []
     links = m.get("links") if isinstance(m.get("links"), list) else []
     if "cases" in m and not entries and not links:

@@ -136,8 +136,8 @@ def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
     return problems
 
 
-def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
-    """Rules a JSON Schema cannot express."""
+def identity_problems(doc: YamlDoc, path: str, stem: str, file_name: str) -> list[Problem]:
+    """Repeated YAML keys, and an ``id`` that differs from the file name (cases and collections alike)."""
     m = doc.data
     out: list[Problem] = []
     for dup_path, dup_line in doc.duplicates:
@@ -148,10 +148,17 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
                 path,
                 doc.line(("id",)),
                 "id",
-                f"'{m['id']}' differs from the file name '{stem}.md': "
+                f"'{m['id']}' differs from the file name '{file_name}': "
                 f"make them equal (rename the file or set id: {stem})",
             )
         )
+    return out
+
+
+def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
+    """Rules a JSON Schema cannot express."""
+    m = doc.data
+    out = identity_problems(doc, path, stem, f"{stem}.md")
     countries = m.get("countries") if isinstance(m.get("countries"), list) else []
     for i, code in enumerate(countries):
         if isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) and not vocab.is_country(code):

@@ -191,10 +191,6 @@ def collection(collection_id: str):
     )
 
 
-def _attachment(body: str, mimetype: str, name: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 def _md_text(text: str) -> str:
     """One-line text safe inside Markdown link text."""
     return re.sub(r"([\[\]\\])", r"\\\1", " ".join(str(text).split()))
@@ -316,13 +312,13 @@ def collection_atom(collection_id: str):
 @bp.get("/collections/<collection_id>.md")
 def collection_markdown(collection_id: str):
     d = collection_data(collection_id, _lang())
-    return _attachment(collection_markdown_text(d), "text/markdown", f"{d['id']}.md")
+    return render.attachment(collection_markdown_text(d), "text/markdown", f"{d['id']}.md")
 
 
 @bp.get("/collections/<collection_id>.csv")
 def collection_csv(collection_id: str):
     d = collection_data(collection_id, _lang())
-    return _attachment(collection_csv_text(d), "text/csv", f"{d['id']}.csv")
+    return render.attachment(collection_csv_text(d), "text/csv", f"{d['id']}.csv")
 
 
 # --- saved search -> collection ----------------------------------------------------------------------------------
@@ -351,7 +347,7 @@ def saved_search():
         filter_labels=labels,
     )
     name = re.search(r"^id: (\S+)$", text, re.M).group(1)
-    return _attachment(text, "application/yaml", f"{name}.yml")
+    return render.attachment(text, "application/yaml", f"{name}.yml")
 
 
 def _vocab_key(field: str) -> str:
@@ -504,7 +500,7 @@ def draft_form():
     blocked = False
     if started and form.get("action") == "download":
         if not d.errors:
-            return _attachment(d.text, "text/markdown", d.file_name)
+            return render.attachment(d.text, "text/markdown", d.file_name)
         blocked = True
     choices = {key: [(v, vocab.label(key, v, lang)) for v in vocab.enum_values(key)] for key in DRAFT_CHOICES}
     headings = {key: names.get(lang, names["en"]) for key, names in vocab.SECTIONS}

@@ -61,26 +61,14 @@ def case(case_id: str):
     )
 
 
-@bp.get("/cases/<case_id>/cite.bib")
-def cite_bibtex(case_id: str):
+@bp.get("/cases/<case_id>/cite.<any(bib, ris):fmt>")
+def cite(case_id: str, fmt: str):
+    """Citation download: BibTeX or RIS."""
     meta = _meta(case_id)
-    body = render.bibtex(meta, url_for("pages.case", case_id=case_id, _external=True))
-    return Response(
-        body,
-        mimetype="application/x-bibtex",
-        headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.bib"'},
-    )
-
-
-@bp.get("/cases/<case_id>/cite.ris")
-def cite_ris(case_id: str):
-    meta = _meta(case_id)
-    body = render.ris(meta, url_for("pages.case", case_id=case_id, _external=True))
-    return Response(
-        body,
-        mimetype="application/x-research-info-systems",
-        headers={"Content-Disposition": f'attachment; filename="caselib-{case_id}.ris"'},
-    )
+    url = url_for("pages.case", case_id=case_id, _external=True)
+    if fmt == "bib":
+        return render.attachment(render.bibtex(meta, url), "application/x-bibtex", f"caselib-{case_id}.bib")
+    return render.attachment(render.ris(meta, url), "application/x-research-info-systems", f"caselib-{case_id}.ris")
 
 
 def _meta(case_id: str) -> dict:

@@ -7,6 +7,7 @@ from typing import Any
 
 import markdown as md
 import nh3
+from flask import Response
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
@@ -111,3 +112,8 @@ def ris(meta: dict[str, Any], url: str) -> str:
         lines.append(f"AB  - {' '.join(summary.split())}")
     lines.append("ER  - ")
     return "\r\n".join(lines) + "\r\n"
+
+
+def attachment(body: str, mimetype: str, name: str) -> Response:
+    """A download: ``body`` served as the file ``name``."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
