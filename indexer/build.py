@@ -167,7 +167,10 @@ def build_index(
         for stale in builds.glob("tmp-*"):  # left by a killed build
             shutil.rmtree(stale, ignore_errors=True)
         prev = current_build(index_dir)
-        prev_manifest = read_manifest(prev) if prev else None
+        try:
+            prev_manifest = read_manifest(prev) if prev else None
+        except (OSError, ValueError):  # a damaged live build: rebuild everything from the cases
+            prev, prev_manifest = None, None
         model_name = embedder.name if embedder is not None else (model or default_model())
         report.full, report.reason = _needs_full(prev_manifest, model_name, full)
         if report.reason and prev_manifest:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from .keyword import LANGS, all_stopwords, analyzer
 from .vocab import fold
 
 _WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+_TOKEN = re.compile(r"\w+(?:[-']\w+)*")  # the analysers' RegexTokenizer pattern (see keyword.analyzer)
 
 
 def query_terms(query: str) -> dict[str, set[str]]:
@@ -17,14 +19,28 @@ def query_terms(query: str) -> dict[str, set[str]]:
     return {lang: {t.text for t in analyzer(lang)(words)} for lang in LANGS}
 
 
+@lru_cache(maxsize=200_000)
+def _analysed(lang: str, word: str) -> str | None:
+    """One word through the language's analyser (None for a stop word), memoised.
+
+    Every filter in the chain works on one token at a time, so analysing a text word by word gives
+    the same tokens as analysing it whole, and each distinct word is stemmed only once per process
+    (snippet selection used to re-run the Whoosh chain over every chunk of every hit)."""
+    toks = [t.text for t in analyzer(lang)(word, removestops=True)]
+    return toks[0] if len(toks) == 1 else None
+
+
 def _matches(text: str, terms: dict[str, set[str]]) -> list[tuple[int, int]]:
     spans: set[tuple[int, int]] = set()
-    for lang, wanted in terms.items():
-        if not wanted:
-            continue
-        for tok in analyzer(lang)(text, chars=True, removestops=True):
-            if tok.text in wanted:
-                spans.add((tok.startchar, tok.endchar))
+    wanted_by_lang = [(lang, wanted) for lang, wanted in terms.items() if wanted]
+    if not wanted_by_lang:
+        return []
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        for lang, wanted in wanted_by_lang:
+            if _analysed(lang, word) in wanted:
+                spans.add((m.start(), m.end()))
+                break
     return sorted(spans)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -181,6 +182,10 @@ class KeywordIndex:
         self.path = path
         self._ix = ix
         self._searcher = ix.searcher(weighting=LuceneBM25F(B=B, K1=K1))
+        # Whoosh's readers seek and read shared file objects: concurrent use from the web server's
+        # threads returned corrupt postings (zlib/unpickling errors, issue #8). Whoosh is pure
+        # Python under the GIL, so one lock costs no parallelism.
+        self._lock = threading.RLock()
         self._forms = _load_forms(path)
 
     # --- building ---------------------------------------------------------------
@@ -221,7 +226,10 @@ class KeywordIndex:
 
     @classmethod
     def open(cls, path: Path) -> KeywordIndex:
-        return cls(path, index.open_dir(str(path)))
+        try:
+            return cls(path, index.open_dir(str(path)))
+        except index.IndexError as exc:  # a missing or damaged Whoosh folder: callers handle OSError
+            raise OSError(f"keyword index at {path} is missing or damaged: {exc}") from exc
 
     def close(self) -> None:
         self._searcher.close()
@@ -262,10 +270,12 @@ class KeywordIndex:
         q = self.parse(query)
         if q is None:
             return KeywordHits([], [], 0)
-        results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
-        ids = [hit["id"] for hit in results]
-        scores = [float(hit.score) for hit in results]
-        return KeywordHits(ids, scores, len(results) if limit is None else results.estimated_length())
+        with self._lock:
+            results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
+            ids = [hit["id"] for hit in results]
+            scores = [float(hit.score) for hit in results]
+            total = len(results) if limit is None else results.estimated_length()
+        return KeywordHits(ids, scores, total)
 
     @staticmethod
     def filter_query(filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)):
@@ -279,10 +289,15 @@ class KeywordIndex:
         return And(parts) if parts else None
 
     def knows(self, word: str) -> bool:
-        return self._searcher.doc_frequency("spell", fold(word)) > 0
+        with self._lock:
+            return self._searcher.doc_frequency("spell", fold(word)) > 0
 
     def suggest(self, query: str) -> str | None:
         """A corrected query when some words are unknown and a close known word exists."""
+        with self._lock:
+            return self._suggest(query)
+
+    def _suggest(self, query: str) -> str | None:
         words = _WORD.findall(query)
         if not words:
             return None
@@ -309,7 +324,7 @@ class KeywordIndex:
         return " ".join(out)
 
     def _cooccur(self, words: list[str]) -> tuple[int, int]:
-        """(documents with the words as a phrase, documents with all the words)."""
+        """(documents with the words as a phrase, documents with all the words); caller holds the lock."""
         if len(words) > 1:
             phrase = sum(1 for _ in self._searcher.docs_for_query(Phrase("spell", words)))
         else:

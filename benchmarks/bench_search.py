@@ -1,0 +1,245 @@
+"""Query benchmark (issue #8): warm latency per mode, with and without filters, cold start, peak RSS.
+
+    python -m benchmarks.bench_search --sizes 1000,10000 [--index-root DIR] [--queries N] [--repeat R]
+
+For each size N the index ``INDEX_ROOT/ix<N//1000>k`` (e.g. /tmp/ix10k) is opened, built from
+``/tmp/syn<N//1000>k`` if it does not exist (generated with ``benchmarks.synth`` when missing),
+always with ``HashEmbedder(dim=384, name="hash-bench")``: vectors of the real shape, no model, so
+these are search-path figures, never quality figures. Each size runs in a fresh subprocess so that
+cold start and peak RSS (VmHWM) belong to that size alone.
+
+Per size: cold start (``Searcher.open`` and the first hybrid query), warm latency of
+``Searcher.search`` per mode (keyword, semantic, hybrid) without and with a filter
+(countries=PA, years 2005-2020), median and p95 over every query x repeat, and a reference
+measured in the same process: the raw cost of the parts (one Whoosh search of the parsed query,
+top 100, same filter; one ``VectorIndex.case_scores`` matrix product), so the ratio shows what
+``Searcher`` adds (fusion, facets, snippets, suggestions). Query vectors are cached by the
+Searcher, so warm semantic/hybrid figures exclude encoding; the real model's query-encoding time
+(packaged all-MiniLM-L6-v2) is measured separately and adds to them in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+QUERIES = [
+    "community policing",  # short, English
+    "policía comunitaria",  # short, Spanish
+    "youth violence prevention in neighbourhoods",
+    "prevención de la violencia juvenil en los barrios",
+    "officers trained to apply a new domestic violence protocol with community leaders in rural areas",
+    "cómo compartir información sobre crimen organizado con la policía nacional y las autoridades locales",
+    "crime observatory data analysis",
+    "trata de personas en la frontera",
+    "firearms control funding from an international partner",
+    "rendición de cuentas y transparencia policial",
+    "victimization surveys",
+    "capacitación policial",
+]
+FILTER = {"countries": ["PA"]}
+YEARS = (2005, 2020)
+MODES = ("keyword", "semantic", "hybrid")
+
+
+def _q(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return statistics.median(values), p95
+
+
+def rss_mb() -> dict[str, float]:
+    """Current and peak resident set of this process, MB (/proc/self/status; getrusage as fallback)."""
+    out = {"rss": 0.0, "hwm": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                out["rss"] = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                out["hwm"] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def hash_embedder():
+    from indexer.embedders import HashEmbedder
+
+    return HashEmbedder(dim=384, name="hash-bench")
+
+
+def ensure_index(size: int, index_root: Path, cases_root: Path) -> Path:
+    """The hash-bench index for ``size`` cases, built (and its library generated) if missing."""
+    from indexer.build import current_build
+
+    tag = f"{size // 1000}k" if size >= 1000 else str(size)
+    index_dir = index_root / f"ix{tag}"
+    if current_build(index_dir) is None:
+        from benchmarks.synth import generate
+        from indexer.build import build_index
+
+        cases_dir = cases_root / f"syn{tag}"
+        if len(list(cases_dir.glob("*.md"))) != size:
+            generate(cases_dir, size)
+        build_index(cases_dir, index_dir, embedder=hash_embedder(), log=lambda m: None)
+    return index_dir
+
+
+def measure(index_dir: Path, queries: list[str], repeat: int = 5) -> dict:
+    """Open a Searcher on ``index_dir`` (hash-bench embedder) and time it; returns a dict of figures.
+
+    The first call in a process gives the cold-start figures (imports are done before timing)."""
+    from indexer.search import CANDIDATES, Searcher
+
+    t0 = time.perf_counter()
+    searcher = Searcher.open(index_dir, embedder=hash_embedder())
+    t_open = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    searcher.search(queries[0], mode="hybrid")
+    first_answer_at = time.perf_counter()
+    t_first = first_answer_at - t1
+    after_open = rss_mb()
+    st = searcher._state  # the parts, for the reference
+    n_cases, n_chunks = len(st.catalog), int(st.vectors.vectors.shape[0])
+    for q in queries:  # warm every query once (query-vector cache, Whoosh caches, page cache)
+        for mode in MODES:
+            searcher.search(q, mode=mode)
+            searcher.search(q, mode=mode, filters=FILTER, years=YEARS)
+    cells: dict[str, dict[str, list[float]]] = {}
+    totals: dict[str, list[int]] = {}
+    for filtered in (False, True):
+        kw = {"filters": FILTER, "years": YEARS} if filtered else {}
+        fkey = "filter" if filtered else "none"
+        ref_kw, ref_vec = [], []
+        for _ in range(repeat):
+            for q in queries:
+                # reference: one Whoosh search (parse + top 100 + same filter) and one matrix product
+                t = time.perf_counter()
+                st.keyword.search(q, kw.get("filters"), kw.get("years", (None, None)), limit=CANDIDATES)
+                ref_kw.append(time.perf_counter() - t)
+                qv = searcher.embed_query(q)  # cached: no encoding inside the timing
+                t = time.perf_counter()
+                st.vectors.case_scores(qv)
+                ref_vec.append(time.perf_counter() - t)
+                for mode in MODES:
+                    t = time.perf_counter()
+                    res = searcher.search(q, mode=mode, **kw)
+                    cells.setdefault(f"{mode}/{fkey}", {}).setdefault("t", []).append(time.perf_counter() - t)
+                    totals.setdefault(f"{mode}/{fkey}", []).append(res.total)
+        cells[f"ref-keyword/{fkey}"] = {"t": ref_kw}
+        cells[f"ref-vector/{fkey}"] = {"t": ref_vec}
+        cells[f"ref-hybrid/{fkey}"] = {"t": [a + b for a, b in zip(ref_kw, ref_vec, strict=True)]}
+    return {
+        "index": str(index_dir),
+        "cases": n_cases,
+        "chunks": n_chunks,
+        "first_answer_at": first_answer_at,
+        "open_s": t_open,
+        "first_query_s": t_first,
+        "rss_after_open_mb": after_open,
+        "rss_end_mb": rss_mb(),
+        "latency_ms": {k: [x * 1000 for x in v["t"]] for k, v in cells.items()},
+        "mean_total": {k: statistics.mean(v) for k, v in totals.items()},
+    }
+
+
+def _child(index_dir: Path, queries: list[str], repeat: int, started: float) -> None:
+    imported = time.perf_counter()
+    import indexer.search  # noqa: F401 - the imports are part of a cold start
+
+    t_import = time.perf_counter() - imported
+    out = measure(index_dir, queries, repeat)
+    out["import_s"] = t_import
+    out["process_to_first_answer_s"] = out["first_answer_at"] - started
+    print("RESULT " + json.dumps(out))
+
+
+def encode_times(queries: list[str], repeat: int) -> tuple[float, list[float]]:
+    """Load time of the packaged model and its per-query encode times (one query at a time)."""
+    from indexer.embedders import load_embedder
+
+    t = time.perf_counter()
+    emb = load_embedder()
+    load = time.perf_counter() - t
+    emb.encode(["warm up"])
+    times = []
+    for _ in range(repeat):
+        for q in queries:
+            t = time.perf_counter()
+            emb.encode([q])
+            times.append((time.perf_counter() - t) * 1000)
+    return load, times
+
+
+def report(results: list[dict], enc: tuple[float, list[float]] | None) -> None:
+    note = "shared machine: another engineer's test run was active"
+    for r in results:
+        lat = r["latency_ms"]
+        print(f"\n## {r['cases']:,} cases, {r['chunks']:,} chunks (hash-bench 384-d index; {note})")
+        print(
+            "| mode | filter | Searcher median / p95, ms | reference median / p95, ms | ratio (medians) | mean hits |"
+        )
+        print("|---|---|---|---|---|---|")
+        for mode in MODES:
+            for fkey, label in (("none", "none"), ("filter", "countries=PA, 2005-2020")):
+                m, p = _q(lat[f"{mode}/{fkey}"])
+                ref = "ref-vector" if mode == "semantic" else f"ref-{mode}"
+                rm, rp = _q(lat[f"{ref}/{fkey}"])
+                total = r["mean_total"][f"{mode}/{fkey}"]
+                print(f"| {mode} | {label} | {m:.1f} / {p:.1f} | {rm:.2f} / {rp:.2f} | {m / rm:.0f}x | {total:.0f} |")
+        print("\n| cold start | value |\n|---|---|")
+        print(f"| import indexer.search, s | {r['import_s']:.2f} |")
+        print(f"| Searcher.open, s | {r['open_s']:.2f} |")
+        print(f"| first hybrid query, s | {r['first_query_s']:.2f} |")
+        print(f"| process start to first answer, s | {r['process_to_first_answer_s']:.2f} |")
+        print(f"| RSS after open + first query, MB | {r['rss_after_open_mb']['rss']:.0f} |")
+        print(f"| peak RSS (VmHWM) after the whole run, MB | {r['rss_end_mb']['hwm']:.0f} |")
+    if enc is not None:
+        load, times = enc
+        m, p = _q(times)
+        print(f"\n## Real model query encoding (packaged all-MiniLM-L6-v2, CPU; {note})")
+        print("| figure | value |\n|---|---|")
+        print(f"| model load, s | {load:.1f} |")
+        print(f"| encode one query, ms | median {m:.1f}, p95 {p:.1f} |")
+        print("\nIn production a new query's semantic/hybrid latency = the row above + this encode")
+        print("(repeated queries hit the Searcher's 1,024-entry query-vector cache).")
+
+
+def main() -> None:
+    started = time.perf_counter()  # after the interpreter and this module are loaded
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--index-root", type=Path, default=Path("/tmp"), help="holds ix1k, ix10k, ... (built if missing)")
+    ap.add_argument("--cases-root", type=Path, default=None, help="holds syn1k, ...; default: --index-root")
+    ap.add_argument("--queries", type=int, default=len(QUERIES), help=f"how many of the {len(QUERIES)} queries")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-model", action="store_true", help="skip the real-model encoding row")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    queries = QUERIES[: max(1, args.queries)]
+    if args.child:
+        _child(args.child, queries, args.repeat, started)
+        return
+    results = []
+    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
+        index_dir = ensure_index(size, args.index_root, args.cases_root or args.index_root)
+        cmd = [sys.executable, "-m", "benchmarks.bench_search", "--child", str(index_dir)]
+        cmd += ["--queries", str(len(queries)), "--repeat", str(args.repeat)]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+        line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+        results.append(json.loads(line[len("RESULT ") :]))
+        print(f"measured {size} cases", file=sys.stderr, flush=True)
+    enc = None if args.no_model else encode_times(queries, args.repeat)
+    report(results, enc)
+
+
+if __name__ == "__main__":
+    main()

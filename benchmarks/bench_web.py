@@ -1,0 +1,200 @@
+"""Web benchmark (issue #8): requests/s, latency and errors of a running server under bounded load.
+
+    python -m benchmarks.bench_web --sizes 1000,10000 [--index-root DIR] [--requests 400] [--duration 60]
+
+For each size the server runs in its own process (so its RSS is its own): the app from
+``webapp.create_app`` with a warm ``Searcher`` on ``INDEX_ROOT/ix<N//1000>k`` (the 384-d
+``hash-bench`` index of ``bench_search``), served by waitress with 8 threads on 127.0.0.1 and a
+free port, as ``caselib serve --no-index`` does (that command loads its model by name, and only
+"hash-test*" names give a hash embedder, of 64 dimensions, so it cannot open these indexes).
+A Python client then sends, over keep-alive connections from ``--concurrency`` threads, at most
+``--requests`` requests or for at most ``--duration`` seconds, whichever ends first:
+
+- ``keyword-repeat``: the same keyword query again and again (``/api/search?q=...&mode=keyword``);
+- ``mixed``: the benchmark queries in turn, cycling hybrid / keyword / semantic, every third
+  request with a filter (countries=PA, 2005-2020).
+
+Reported: requests/s, latency median / p95 / p99, non-200 responses and connection errors, the
+server's start to first answer, and its peak RSS (VmHWM from /proc/<pid>/status). Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from benchmarks.bench_search import QUERIES, ensure_index
+
+SERVER = """
+import sys
+from pathlib import Path
+from waitress import create_server
+from indexer.embedders import HashEmbedder
+from indexer.search import Searcher
+from webapp import create_app
+index_dir = Path(sys.argv[1])
+searcher = Searcher.open(index_dir, embedder=HashEmbedder(dim=384, name="hash-bench"))
+app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+server = create_server(app, host="127.0.0.1", port=0, threads=int(sys.argv[2]), ident="caselib")
+print("PORT", server.effective_port, flush=True)
+server.run()
+"""
+
+
+def proc_status(pid: int) -> dict[str, float]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key = line.split(":")[0]
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(line.split()[1]) / 1024
+    return out
+
+
+def start_server(index_dir: Path, threads: int = 8) -> tuple[subprocess.Popen, int, float]:
+    """The server process, its port, and seconds from spawn to the first answered search."""
+    t = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(index_dir), str(threads)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    port = int(line.split()[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/api/search?" + urlencode({"q": QUERIES[0]}))
+    conn.getresponse().read()
+    conn.close()
+    return proc, port, time.perf_counter() - t
+
+
+def paths(kind: str) -> list[str]:
+    if kind == "keyword-repeat":
+        return ["/api/search?" + urlencode({"q": "community policing", "mode": "keyword"})]
+    out = []
+    modes = ("hybrid", "keyword", "semantic")
+    for i in range(len(QUERIES) * 3):
+        params = {"q": QUERIES[i % len(QUERIES)], "mode": modes[i % 3]}
+        if i % 3 == 2:
+            params.update({"countries": "PA", "year_from": 2005, "year_to": 2020})
+        out.append("/api/search?" + urlencode(params))
+    return out
+
+
+def load(port: int, urls: list[str], requests: int, duration: float, concurrency: int) -> dict:
+    """Bounded closed-loop load: ``concurrency`` keep-alive clients share a request budget."""
+    lock = threading.Lock()
+    budget = {"next": 0}
+    lat: list[float] = []
+    status: dict[str, int] = {}
+    deadline = time.perf_counter() + duration
+
+    def take() -> int | None:
+        with lock:
+            i = budget["next"]
+            if i >= requests or time.perf_counter() > deadline:
+                return None
+            budget["next"] = i + 1
+            return i
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while (i := take()) is not None:
+            t = time.perf_counter()
+            try:
+                conn.request("GET", urls[i % len(urls)])
+                resp = conn.getresponse()
+                resp.read()
+                key = str(resp.status)
+            except (OSError, http.client.HTTPException) as exc:
+                key = exc.__class__.__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            dt = time.perf_counter() - t
+            with lock:
+                lat.append(dt)
+                status[key] = status.get(key, 0) + 1
+        conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+    lat.sort()
+
+    def pct(p: float) -> float:
+        return lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))] * 1000 if lat else float("nan")
+
+    return {
+        "n": len(lat),
+        "wall": wall,
+        "rps": len(lat) / wall if wall else 0.0,
+        "median": statistics.median(lat) * 1000 if lat else float("nan"),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": sum(v for k, v in status.items() if k != "200"),
+        "status": status,
+    }
+
+
+def _free_port_check() -> None:
+    with socket.socket() as s:  # loopback must be usable; fail early otherwise
+        s.bind(("127.0.0.1", 0))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--index-root", type=Path, default=Path("/tmp"))
+    ap.add_argument("--requests", type=int, default=400, help="per scenario, at most")
+    ap.add_argument("--duration", type=float, default=60.0, help="per scenario, seconds, at most")
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    args = ap.parse_args()
+    _free_port_check()
+    note = "shared machine: another engineer's test run was active"
+    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
+        index_dir = ensure_index(size, args.index_root, args.index_root)
+        proc, port, cold = start_server(index_dir, args.threads)
+        try:
+            rows = {
+                kind: load(port, paths(kind), args.requests, args.duration, args.concurrency)
+                for kind in ("keyword-repeat", "mixed")
+            }
+            mem = proc_status(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        print(
+            f"\n## Web, {size:,} cases (waitress {args.threads} threads, {args.concurrency} clients, loopback; {note})"
+        )
+        print("| scenario | requests | req/s | median ms | p95 ms | p99 ms | errors |")
+        print("|---|---|---|---|---|---|---|")
+        for kind, r in rows.items():
+            print(
+                f"| {kind} | {r['n']} in {r['wall']:.1f} s | {r['rps']:.1f} | {r['median']:.0f} | {r['p95']:.0f} "
+                f"| {r['p99']:.0f} | {r['errors']} |"
+            )
+        print(
+            f"\nserver start to first answer: {cold:.2f} s; server RSS now {mem['VmRSS']:.0f} MB, "
+            f"peak (VmHWM) {mem['VmHWM']:.0f} MB"
+        )
+        print("RESULT " + json.dumps({"size": size, "cold_s": cold, "mem": mem, "rows": rows}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""The search benchmark's core runs end to end on a tiny synthetic library (so it cannot silently break)."""
+
+from __future__ import annotations
+
+from benchmarks import bench_search, bench_web
+from benchmarks.synth import generate
+from indexer.build import build_index
+
+
+def test_bench_search_core_on_30_cases(tmp_path, capsys):
+    cases = generate(tmp_path / "syn30", 30)
+    index_dir = tmp_path / "ix30"
+    build_index(cases, index_dir, embedder=bench_search.hash_embedder(), log=lambda m: None)
+    out = bench_search.measure(index_dir, bench_search.QUERIES[:3], repeat=1)
+    assert out["cases"] == 30 and out["chunks"] > 30
+    for mode in bench_search.MODES:
+        for fkey in ("none", "filter"):
+            assert len(out["latency_ms"][f"{mode}/{fkey}"]) == 3
+            assert all(t > 0 for t in out["latency_ms"][f"{mode}/{fkey}"])
+    assert out["rss_end_mb"]["hwm"] > 0
+    out.update(import_s=0.0, process_to_first_answer_s=0.0)
+    bench_search.report([out], (1.0, [5.0, 6.0]))
+    printed = capsys.readouterr().out
+    assert "| hybrid | countries=PA, 2005-2020 |" in printed and "encode one query" in printed
+
+
+def test_bench_web_paths():
+    assert len(bench_web.paths("keyword-repeat")) == 1
+    mixed = bench_web.paths("mixed")
+    assert any("mode=semantic" in p for p in mixed) and any("countries=PA" in p for p in mixed)
