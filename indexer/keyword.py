@@ -187,6 +187,11 @@ class KeywordIndex:
         # Python under the GIL, so one lock costs no parallelism.
         self._lock = threading.RLock()
         self._forms = _load_forms(path)
+        # docnum -> case id, read once: fetching the stored field of every hit was most of a query's cost
+        reader = self._searcher.reader()
+        self._ids: list[str | None] = [None] * reader.doc_count_all()
+        for docnum, stored in reader.iter_docs():
+            self._ids[docnum] = stored["id"]
 
     # --- building ---------------------------------------------------------------
     @staticmethod
@@ -272,8 +277,8 @@ class KeywordIndex:
             return KeywordHits([], [], 0)
         with self._lock:
             results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
-            ids = [hit["id"] for hit in results]
-            scores = [float(hit.score) for hit in results]
+            ids = [self._ids[docnum] for _, docnum in results.top_n]
+            scores = [float(score) for score, _ in results.top_n]
             total = len(results) if limit is None else results.estimated_length()
         return KeywordHits(ids, scores, total)
 
