@@ -23,9 +23,9 @@ from jsonschema import Draft202012Validator
 
 from .frontmatter import FrontMatterError, YamlDoc, parse_yaml
 from .loader import MAX_BYTES, case_files, display_path
-from .model import ERROR, WARNING, Problem
+from .model import ERROR, Problem
 from .template import slugify
-from .validate import _closest, _field, identity_problems
+from .validate import _closest, _field, _todo_walk, identity_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "collection.schema.json"
 SUFFIXES = (".yml", ".yaml")
@@ -258,17 +258,6 @@ def _get(data: Any, where: tuple[Any, ...]) -> Any:
         else:
             data = data.get(part) if isinstance(data, dict) else None
     return data
-
-
-def _todo_walk(value: Any, p: tuple[Any, ...], doc: YamlDoc, path: str, out: list[Problem]) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _todo_walk(v, (*p, k), doc, path, out)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _todo_walk(v, (*p, i), doc, path, out)
-    elif isinstance(value, str) and _TODO.search(value):
-        out.append(Problem(path, doc.line(p), _field(p), "still holds a TODO placeholder: fill it in", WARNING))
 
 
 def validate_collection(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None = None) -> list[Problem]:
