@@ -71,3 +71,19 @@ def test_eval_cli_on_judged_queries(model_index, capsys):
     assert metrics["keyword"]["hit@5"] >= 0.7
     assert metrics["semantic"]["hit@5"] >= 0.6
     assert metrics["hybrid"]["ndcg@10"] >= metrics["semantic"]["ndcg@10"] - 0.05
+
+
+# English queries must reach cases whose body is written in Spanish or Portuguese (issue #5, item 7).
+ENGLISH_TO_ES_PT = [
+    ("vetting and dismissing corrupt police officers", "honduras-police-purge-commission"),  # es body
+    ("state homicide reduction pact with weekly management meetings", "brazil-pernambuco-pact-for-life"),  # pt body
+    ("national council plan against gang violence with municipalities", "el-salvador-safe-el-salvador-plan"),  # es
+]
+
+
+@pytest.mark.parametrize("query, case_id", ENGLISH_TO_ES_PT)
+def test_english_query_finds_case_written_in_spanish_or_portuguese(model_searcher, query, case_id):
+    record = model_searcher.get(case_id)
+    assert record["meta"]["language"] in ("es", "pt")
+    ids = [h.id for h in model_searcher.search(query, mode="hybrid", per_page=3).hits]
+    assert case_id in ids, (query, ids)
