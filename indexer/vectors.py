@@ -87,12 +87,18 @@ class VectorIndex:
         return dict(zip(self.hashes, range(len(self.hashes)), strict=True))
 
     def chunk(self, row: int) -> dict:
+        return self._read(range(row, row + 1))[0]
+
+    def _read(self, rows: range) -> list[dict]:
+        """The text records of consecutive chunk rows, with one file open."""
+        if not rows:
+            return []
         with open(self.path / "chunks.jsonl", "rb") as fh:
-            fh.seek(int(self.offsets[row]))
-            return json.loads(fh.readline())
+            fh.seek(int(self.offsets[rows.start]))
+            return [json.loads(fh.readline()) for _ in rows]
 
     def chunks_of(self, case_row: int) -> list[dict]:
-        return [self.chunk(r) for r in self.rows_of(case_row)]
+        return self._read(self.rows_of(case_row))
 
     def case_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Best-chunk cosine for every case, and the row of that chunk.

@@ -57,3 +57,16 @@ def model_index(tmp_path_factory, real_embedder) -> Path:
 @pytest.fixture(scope="session")
 def model_searcher(model_index, real_embedder) -> Searcher:
     return Searcher.open(model_index, embedder=real_embedder)
+
+
+@pytest.fixture(scope="module")
+def app(hash_searcher):
+    """The web app over the shipped cases and collections (fake embedder)."""
+    from webapp import create_app
+
+    return create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(ROOT / "collections")})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

@@ -266,16 +266,6 @@ def test_loader_never_stops_at_a_bad_file(tmp_path):
 # --- pages -------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def app(hash_searcher):
-    return create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(COLLECTIONS)})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_collections_index_lists_every_collection(client, lang):
     html = html_of(client, f"/collections?lang={lang}")

@@ -10,8 +10,6 @@ from urllib.parse import parse_qsl, urlsplit
 import jsonschema
 import pytest
 
-from webapp import create_app
-
 ROOT = Path(__file__).resolve().parents[1]
 IDS = ["brazil-fica-vivo-homicide-control", "colombia-jovenes-a-lo-bien", "forging-peace-youth-violence-prevention"]
 ROWS_EN = [
@@ -99,16 +97,6 @@ class Table(HTMLParser):
 
     def handle_data(self, data):
         self._text += data
-
-
-@pytest.fixture(scope="module")
-def app(hash_searcher):
-    return create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(ROOT / "collections")})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 def table(client, url: str, status: int = 200) -> Table:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from indexer.cli import main
 from indexer.frontmatter import split
 from indexer.loader import read_case
-from webapp import create_app, draft
+from webapp import draft
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS_EN = ["Context and problem", "The practice", "Implementation", "Results and evidence"]
@@ -85,16 +85,6 @@ def complete(language: str = "en", **changes: str) -> MultiDict:
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args), prog_name="caselib", catch_exceptions=False)
-
-
-@pytest.fixture(scope="module")
-def app(hash_searcher):
-    return create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(ROOT / "collections")})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 def post(client, form: MultiDict, action: str = "check", lang: str = "en"):

@@ -7,22 +7,10 @@ import re
 import jsonschema
 import pytest
 
-from webapp import create_app
-
 CASE = "panama-vecinos-vigilantes"
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 # a valid example for every path parameter the document may use
 EXAMPLES = {"case_id": CASE, "collection_id": "youth-violence-prevention"}
-
-
-@pytest.fixture(scope="module")
-def app(hash_searcher):
-    return create_app({"SEARCHER": hash_searcher, "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

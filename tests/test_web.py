@@ -114,16 +114,6 @@ def api_ids(client, query_string: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app(hash_searcher):
-    return create_app({"SEARCHER": hash_searcher, "TESTING": True})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def all_ids(hash_searcher) -> list[str]:
     return [r["id"] for r in hash_searcher.records()]
 

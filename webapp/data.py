@@ -10,7 +10,7 @@ from flask import abort, url_for
 from indexer import vocab
 from indexer.keyword import FACET_FIELDS
 
-from . import get_searcher, i18n
+from . import get_searcher, i18n, render
 from .state import SearchState
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
@@ -185,6 +185,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
         ],
         "url": url_for("pages.case", case_id=case_id, lang=lang),
         "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
+        "citation": render.citation_text(meta, url_for("pages.case", case_id=case_id, _external=True)),
         "api_url": url_for("api.case", case_id=case_id),
     }
     for rid in meta.get("related") or []:

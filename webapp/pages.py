@@ -55,10 +55,7 @@ def case(case_id: str):
     d = data.case_data(case_id, lang)
     for s in d["sections"]:
         s["html"] = render.markdown_html(s["markdown"])
-    cite_url = url_for("pages.case", case_id=case_id, _external=True)
-    return render_template(
-        "case.html", d=d, citation=render.citation_text(get_searcher().get(case_id)["meta"], cite_url)
-    )
+    return render_template("case.html", d=d)
 
 
 @bp.get("/cases/<case_id>/cite.<any(bib, ris):fmt>")
