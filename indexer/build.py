@@ -35,7 +35,7 @@ from .loader import LoadResult, load_library, read_case
 from .model import Case, Problem
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 2  # 2: vectors/case_ids.json, catalog hashes
+FORMAT_VERSION = 3  # 2: vectors/case_ids.json, catalog hashes; 3: keyword/terms (BM25F matrix)
 KEEP_BUILDS = 2
 
 
@@ -310,7 +310,7 @@ def _vectors(
             rows.append(row)
     new_vecs = _encode(get_embedder(), to_encode, log, progress, batch_size) if to_encode else None
     dim = emb.dim if emb is not None else (old.dim if old is not None else 0)
-    matrix = np.zeros((len(lines), dim), dtype=np.float32)
+    matrix = np.zeros((len(lines), dim), dtype=np.float16)
     if copy_dest:
         matrix[np.asarray(copy_dest)] = old.vectors[np.asarray(copy_src)]
     if new_dest:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .keyword import FACET_FIELDS
 from .model import Case
+from .vocab import fold
 
 LIGHT_KEYS = (
     "id",
@@ -127,6 +128,7 @@ class Catalog:
         self.path = path
         self.records: list[dict[str, Any]] = json.loads((path / "catalog.json").read_text(encoding="utf-8"))
         self.row = {r["id"]: i for i, r in enumerate(self.records)}
+        self._title_rank: np.ndarray | None = None
         n = len(self.records)
         self.start_year = np.array([r["start_year"] for r in self.records], dtype=np.int32)
         self.columns: dict[str, dict[str, np.ndarray]] = {}
@@ -141,6 +143,15 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def title_rank(self) -> np.ndarray:
+        """Each row's position in title order (accents folded), computed once: browsing sorts by it."""
+        if self._title_rank is None:
+            order = sorted(range(len(self.records)), key=lambda r: fold(self.records[r]["title"]))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            self._title_rank = rank
+        return self._title_rank
 
     def full(self, case_id: str) -> dict[str, Any] | None:
         row = self.row.get(case_id)

@@ -20,6 +20,7 @@ from math import log
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import Stemmer
 from whoosh import fields, index, qparser, scoring
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -27,6 +28,7 @@ from whoosh.lang import stopwords_for_language
 from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Term
 from whoosh.support.charset import accent_map
 
+from . import terms as _terms
 from .chunking import plain
 from .model import Case
 from .vocab import fold
@@ -59,6 +61,7 @@ BOOSTS = {
     "institution": 1.0,
     "partners": 0.5,
 }
+TEXT_FIELDS = tuple(BOOSTS)
 B, K1 = 0.75, 1.2
 MAX_SEGMENTS = 12  # incremental updates add segments; past this many, the next update merges them
 
@@ -175,8 +178,15 @@ class KeywordHits:
     total: int
 
 
+TERMS = "terms"  # sub-folder of the precomputed BM25F matrix (``terms.py``)
+
+
 class KeywordIndex:
-    """Build, update, open and search the Whoosh index in one folder."""
+    """Build, update, open and search the Whoosh index in one folder.
+
+    Plain-text queries are scored from the precomputed matrix of Whoosh's own BM25F weights
+    (``terms.py``, the same scores, ~100x faster); queries using the query language (quotes,
+    AND/OR/NOT, +/-) run in Whoosh."""
 
     def __init__(self, path: Path, ix: index.Index):
         self.path = path
@@ -187,11 +197,19 @@ class KeywordIndex:
         # Python under the GIL, so one lock costs no parallelism.
         self._lock = threading.RLock()
         self._forms = _load_forms(path)
-        # docnum -> case id, read once: fetching the stored field of every hit was most of a query's cost
-        reader = self._searcher.reader()
-        self._ids: list[str | None] = [None] * reader.doc_count_all()
-        for docnum, stored in reader.iter_docs():
-            self._ids[docnum] = stored["id"]
+        self.terms = _terms.TermMatrix.open(path / TERMS)
+        self._ids: list[str | None] | None = None  # docnum -> case id, read on first Whoosh search
+
+    def _docnum_ids(self) -> list[str | None]:
+        """docnum -> case id, read once: fetching the stored field of every hit was most of a query's cost."""
+        if self._ids is None:
+            with self._lock:
+                reader = self._searcher.reader()
+                ids: list[str | None] = [None] * reader.doc_count_all()
+                for docnum, stored in reader.iter_docs():
+                    ids[docnum] = stored["id"]
+                self._ids = ids
+        return self._ids
 
     # --- building ---------------------------------------------------------------
     @staticmethod
@@ -205,27 +223,40 @@ class KeywordIndex:
         """Write the index at ``path``: from scratch, or by copying ``previous`` and
         updating only ``changed`` and ``removed`` case ids."""
         cases = list(cases)
-        if previous is not None and index.exists_in(str(previous)):
-            shutil.copytree(previous, path, ignore=shutil.ignore_patterns("*_WRITELOCK"))
+        changed = changed or set()
+        prev_terms = previous / TERMS if previous is not None else None
+        if previous is not None and index.exists_in(str(previous)) and (prev_terms / "ids.json").exists():
+            shutil.copytree(previous, path, ignore=shutil.ignore_patterns("*_WRITELOCK", TERMS))
             ix = index.open_dir(str(path))
-            todo = [c for c in cases if c.id in (changed or set())]
+            todo = [c for c in cases if c.id in changed]
+            docs = {c.id: document(c) for c in todo}
             w = ix.writer(limitmb=256)
-            for cid in (removed or set()) | (changed or set()):
+            for cid in (removed or set()) | changed:
                 w.delete_by_term("id", cid)
             for case in todo:
-                w.add_document(**document(case))
+                w.add_document(**docs[case.id])
             # a small new segment; merging would rewrite the whole index (a full build re-optimises)
             w.commit(merge=len(ix.reader().leaf_readers()) > MAX_SEGMENTS)
+            post = _terms.collect(
+                ((c.id, docs.get(c.id)) for c in cases), ix.schema, TEXT_FIELDS, _terms.read_postings(prev_terms)
+            )
             forms = _load_forms(path)
             _count_forms(todo, forms)
         else:
             path.mkdir(parents=True, exist_ok=True)
             ix = index.create_in(str(path), make_schema())
             with ix.writer(limitmb=256, procs=1) as w:
-                for case in cases:
-                    w.add_document(**document(case))
+
+                def docs_added():
+                    for case in cases:
+                        doc = document(case)
+                        w.add_document(**doc)
+                        yield case.id, doc
+
+                post = _terms.collect(docs_added(), ix.schema, TEXT_FIELDS, None)
             forms = {}
             _count_forms(cases, forms)
+        _terms.write(path / TERMS, post, TEXT_FIELDS, BOOSTS, B, K1)
         ix.close()
         _save_forms(path, forms)
 
@@ -265,6 +296,26 @@ class KeywordIndex:
                 terms.append(Term(name, tok.text, boost=boost))
         return Or(terms) if terms else None
 
+    def plain_rows(self, query: str) -> list[int] | None:
+        """The matrix rows of a plain-text query (one per analysed word and field, repeats kept), or
+        None when the query uses the query language (then ``search`` runs it in Whoosh)."""
+        if QUERY_SYNTAX.search(query):
+            return None
+        schema = self._ix.schema
+        rows = []
+        for name in TEXT_FIELDS:
+            for tok in schema[name].analyzer(query):
+                r = self.terms.row(name, tok.text)
+                if r is not None:
+                    rows.append(r)
+        return rows
+
+    def scores(self, query: str) -> np.ndarray | None:
+        """BM25F score of every case (catalog row order) for a plain-text query; 0 = no match.
+        None when the query uses the query language: use ``search``."""
+        rows = self.plain_rows(query)
+        return None if rows is None else self.terms.scores(rows)
+
     def search(
         self,
         query: str,
@@ -277,7 +328,8 @@ class KeywordIndex:
             return KeywordHits([], [], 0)
         with self._lock:
             results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
-            ids = [self._ids[docnum] for _, docnum in results.top_n]
+            docnum_ids = self._docnum_ids()
+            ids = [docnum_ids[docnum] for _, docnum in results.top_n]
             scores = [float(score) for score, _ in results.top_n]
             total = len(results) if limit is None else results.estimated_length()
         return KeywordHits(ids, scores, total)

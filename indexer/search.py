@@ -24,7 +24,7 @@ from .crosslingual import english_gloss
 from .embedders import Embedder, default_model, load_embedder
 from .highlight import count_matches, query_terms, snippet
 from .keyword import FACET_FIELDS, QUERY_SYNTAX, KeywordIndex
-from .vectors import VectorIndex
+from .vectors import VectorIndex, dot
 from .vocab import fold
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -104,7 +104,8 @@ class _State:
         self.catalog = Catalog(build)
         self.keyword = KeywordIndex.open(build / "keyword")
         self.vectors = VectorIndex.open(build / "vectors")
-        self._centroids: np.ndarray | None = None
+        if self.keyword.terms.ids != [r["id"] for r in self.catalog.records]:
+            raise ValueError("the keyword matrix and the catalog list different cases")
         self._names: dict[str, list[str]] | None = None
 
     def names(self) -> dict[str, list[str]]:
@@ -120,14 +121,6 @@ class _State:
                     names.setdefault(form, []).append(rec["id"])
             self._names = names
         return self._names
-
-    def centroids(self) -> np.ndarray:
-        if self._centroids is None:
-            v = np.asarray(self.vectors.vectors)
-            sums = np.add.reduceat(v, self.vectors.case_starts, axis=0)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self._centroids = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
-        return self._centroids
 
 
 def clean_query(query: str | None, limit: int = MAX_QUERY_CHARS) -> tuple[str, str | None]:
@@ -268,86 +261,105 @@ class Searcher:
         st = self._state
         cat = st.catalog
         mask = cat.mask(filters, years)
-        ranks: dict[str, dict[str, int]] = {"keyword": {}, "semantic": {}}
-        best_chunk: dict[str, int] = {}
+        none = np.zeros(0, dtype=np.int64)
+        ranks: dict[str, np.ndarray] = {"keyword": none, "semantic": none}  # retriever -> its ranked rows
+        best_chunk: dict[int, int] = {}  # catalog row -> chunk row of its best semantic match
         if not q:
             rows = np.flatnonzero(mask)
-            ordered = [cat.records[r]["id"] for r in rows]
-            ordered.sort(key=lambda cid: fold(cat.records[cat.row[cid]]["title"]))
-            scores = {cid: 0.0 for cid in ordered}
+            ordered = rows[np.argsort(cat.title_rank()[rows], kind="stable")]
+            scores = np.zeros(len(ordered), dtype=np.float64)
         else:
-            ordered, scores = self._rank(st, q, mode, filters, years, mask, ranks, best_chunk)
+            ordered, scores = self._rank(st, q, mode, mask, filters, years, ranks, best_chunk)
         if sort == "date":
-            ordered = sorted(ordered, key=lambda cid: -cat.records[cat.row[cid]]["start_year"])
+            by_date = np.argsort(-cat.start_year[ordered], kind="stable")
+            ordered, scores = ordered[by_date], scores[by_date]
         result_mask = np.zeros(len(cat), dtype=bool)
-        result_mask[[cat.row[c] for c in ordered]] = True
+        result_mask[ordered] = True
         facets = cat.facet_counts(result_mask)
         suggestion = st.keyword.suggest(q) if q else None
         terms = query_terms(q) if q else {}
         start = (page - 1) * per_page
+        positions = {name: _positions(rows, len(cat)) for name, rows in ranks.items()}
         hits = [
-            self._hit(st, cid, scores.get(cid, 0.0), ranks, best_chunk, terms if snippets else None, lang)
-            for cid in ordered[start : start + per_page]
+            self._hit(st, int(row), float(score), positions, best_chunk, terms if snippets else None, lang)
+            for row, score in zip(ordered[start : start + per_page], scores[start : start + per_page], strict=True)
         ]
         return SearchResult(
             q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years, suggestion, message
         )
 
-    def _rank(self, st: _State, q: str, mode: str, filters, years, mask, ranks, best_chunk):
-        cat = st.catalog
-        kw_scores: dict[str, float] = {}
-        sem_scores: dict[str, float] = {}
+    def _rank(self, st: _State, q: str, mode: str, mask, filters, years, ranks, best_chunk):
+        """Catalog rows of the matching cases, best first, and their scores (numpy arrays)."""
         gloss = english_gloss(q) if self.crosslingual else None
+        krows = srows = np.zeros(0, dtype=np.int64)
+        kvals = svals = np.zeros(0, dtype=np.float64)
         if mode in ("keyword", "hybrid"):
             kq = f"{q} {gloss}" if gloss and not QUERY_SYNTAX.search(q) else q
-            kh = st.keyword.search(kq, filters, years, limit=None if mode == "keyword" else CANDIDATES)
-            kw_scores = dict(zip(kh.ids, kh.scores, strict=True))
-            ranks["keyword"] = {cid: i + 1 for i, cid in enumerate(kh.ids)}
+            krows, kvals = self._keyword(st, kq, mask, filters, years, None if mode == "keyword" else CANDIDATES)
+            ranks["keyword"] = krows
         if mode in ("semantic", "hybrid"):
             qv = self.embed_query(q)
             if gloss:
                 qv = np.stack([qv, self.embed_query(gloss)])
             vh = st.vectors.search(qv, mask, k=CANDIDATES, min_score=SEMANTIC_MIN, relative=self.semantic_relative)
-            for row, score, chunk in zip(vh.case_rows, vh.scores, vh.best_chunk, strict=True):
-                cid = cat.records[int(row)]["id"]
-                sem_scores[cid] = float(score)
-                best_chunk[cid] = int(chunk)
-            ranks["semantic"] = {cid: i + 1 for i, cid in enumerate(sem_scores)}
+            srows, svals = vh.case_rows.astype(np.int64), vh.scores.astype(np.float64)
+            best_chunk.update(zip(srows.tolist(), vh.best_chunk.tolist(), strict=True))
+            ranks["semantic"] = srows
         if mode == "keyword":
-            fused = list(kw_scores.items())
+            ordered, scores = krows, kvals
         elif mode == "semantic":
-            fused = list(sem_scores.items())
-        elif self.fusion_method == "convex":
-            fused = fusion.convex([kw_scores, sem_scores], [CONVEX_WEIGHT, 1 - CONVEX_WEIGHT])
+            ordered, scores = srows, svals
         else:
-            fused = fusion.rrf([list(kw_scores), list(sem_scores)], k=RRF_K)
-        ordered = [cid for cid, _ in fused]
-        scores = dict(fused)
+            kw = dict(zip(krows.tolist(), kvals.tolist(), strict=True))
+            sem = dict(zip(srows.tolist(), svals.tolist(), strict=True))
+            if self.fusion_method == "convex":
+                fused = fusion.convex([kw, sem], [CONVEX_WEIGHT, 1 - CONVEX_WEIGHT])
+            else:
+                fused = fusion.rrf([list(kw), list(sem)], k=RRF_K)
+            ordered = np.array([r for r, _ in fused], dtype=np.int64)
+            scores = np.array([v for _, v in fused], dtype=np.float64)
         exact = self._exact_title_matches(st, q, mask)
         if exact:
-            ordered = exact + [cid for cid in ordered if cid not in exact]
-            top = max(scores.values(), default=0.0)
-            for cid in exact:
-                scores[cid] = max(scores.get(cid, 0.0), top)
+            top = float(scores.max()) if len(scores) else 0.0
+            old = dict(zip(ordered.tolist(), scores.tolist(), strict=True))
+            rest = ~np.isin(ordered, exact)
+            ordered = np.concatenate([np.array(exact, dtype=np.int64), ordered[rest]])
+            scores = np.concatenate([[max(old.get(r, 0.0), top) for r in exact], scores[rest]])
         return ordered, scores
 
     @staticmethod
-    def _exact_title_matches(st: _State, q: str, mask: np.ndarray) -> list[str]:
-        """Cases whose title, original title, a parenthesised alias or id equals the query."""
+    def _keyword(st: _State, kq: str, mask, filters, years, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Keyword matches among ``mask``, best first (ties by catalog row): all of them, or the top ``limit``."""
+        dense = st.keyword.scores(kq)
+        if dense is None:  # the query language: Whoosh runs it
+            kh = st.keyword.search(kq, filters, years, limit=limit)
+            rows = np.array([st.catalog.row[c] for c in kh.ids], dtype=np.int64)
+            return rows, np.array(kh.scores, dtype=np.float64)
+        dense[~mask] = 0.0
+        rows = np.flatnonzero(dense > 0)
+        if limit is not None and len(rows) > limit:
+            rows = rows[np.argpartition(-dense[rows], limit - 1)[:limit]]
+        rows = rows[np.lexsort((rows, -dense[rows]))]
+        return rows, dense[rows]
+
+    @staticmethod
+    def _exact_title_matches(st: _State, q: str, mask: np.ndarray) -> list[int]:
+        """Rows of the cases whose title, original title, a parenthesised alias or id equals the query."""
         key = _norm(q)
         if len(key) < 3:
             return []
-        return [cid for cid in st.names().get(key, []) if mask[st.catalog.row[cid]]]
+        rows = (st.catalog.row[cid] for cid in st.names().get(key, []))
+        return [r for r in rows if mask[r]]
 
-    def _hit(self, st: _State, cid: str, score: float, ranks, best_chunk, terms, lang: str) -> Hit:
+    def _hit(self, st: _State, row: int, score: float, positions, best_chunk, terms, lang: str) -> Hit:
         cat = st.catalog
-        row = cat.row[cid]
         rec = cat.records[row]
+        cid = rec["id"]
         text, section = None, None
         if terms is None:  # snippets not wanted (evaluation runs)
             text = ""
-        elif cid in best_chunk:
-            ch = st.vectors.chunk(best_chunk[cid])
+        elif row in best_chunk:
+            ch = st.vectors.chunk(best_chunk[row])
             text, section = ch["text"], ch["heading"]
         elif terms:
             chunks = st.vectors.chunks_of(row)
@@ -364,7 +376,7 @@ class Searcher:
             title_original=rec.get("title_original"),
             score=round(float(score), 6),
             snippet=snippet(text, terms or {}),
-            ranks={k: v.get(cid) for k, v in ranks.items()},
+            ranks={k: (int(pos[row]) + 1 if pos[row] >= 0 else None) for k, pos in positions.items()},
             countries=rec.get("countries") or [],
             pillars=rec.get("pillars") or [],
             themes=rec.get("themes") or [],
@@ -382,8 +394,8 @@ class Searcher:
         row = cat.row.get(case_id)
         if row is None:
             raise KeyError(case_id)
-        cents = st.centroids()
-        sims = cents @ cents[row]
+        cents = st.vectors.centroids
+        sims = dot(cents, cents[row])
         sims[row] = -np.inf
         k = min(k, len(cat) - 1)
         if k <= 0:
@@ -408,6 +420,13 @@ class Searcher:
                 )
             )
         return out
+
+
+def _positions(rows: np.ndarray, n: int) -> np.ndarray:
+    """Position of each catalog row in ``rows`` (-1 when absent)."""
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[rows] = np.arange(len(rows))
+    return pos
 
 
 def _norm(text: str) -> str:

@@ -1,0 +1,107 @@
+"""The precomputed keyword matrix gives Whoosh's own BM25F scores, after full and incremental builds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.build import build_index, current_build
+from indexer.keyword import KeywordIndex
+
+QUERIES = [
+    "community policing",
+    "police police police training",  # repeated words count every time, as in Whoosh
+    "violencia doméstica contra las mujeres",
+    "policía comunitaria en los barrios",
+    "prevenção da violência juvenil",
+    "crime observatory data Jamaica",
+    "Vecinos Vigilantes",
+    "AMERIPOL",
+    "zzzz unknownword",
+]
+
+
+def whoosh_scores(kw: KeywordIndex, query: str) -> dict[str, float]:
+    hits = kw.search(query, limit=None)
+    return dict(zip(hits.ids, hits.scores, strict=True))
+
+
+def matrix_scores(kw: KeywordIndex, query: str) -> dict[str, float]:
+    dense = kw.scores(query)
+    return {kw.terms.ids[i]: float(dense[i]) for i in np.flatnonzero(dense > 0)}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_matrix_equals_whoosh(hash_index, query):
+    kw = KeywordIndex.open(current_build(hash_index) / "keyword")
+    try:
+        expected, got = whoosh_scores(kw, query), matrix_scores(kw, query)
+        assert set(got) == set(expected)
+        for cid, score in expected.items():
+            assert got[cid] == pytest.approx(score, rel=1e-5), cid
+        if query != "zzzz unknownword":
+            assert expected, f"golden query {query!r} should match something"
+    finally:
+        kw.close()
+
+
+def test_query_language_is_left_to_whoosh(hash_index):
+    kw = KeywordIndex.open(current_build(hash_index) / "keyword")
+    try:
+        assert kw.scores('"community policing"') is None
+        assert kw.scores("police AND training") is None
+        assert kw.scores("police training") is not None
+    finally:
+        kw.close()
+
+
+def test_incremental_matrix_equals_a_full_build(tmp_path, cases_dir, hash_embedder):
+    """Editing, adding and removing cases updates the weights of every case (idf, average lengths)."""
+    lib = tmp_path / "cases"
+    shutil.copytree(cases_dir, lib)
+    inc = tmp_path / "inc"
+    build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    files = sorted(lib.glob("*.md"))
+    edited = files[0]
+    added_text = "\nCommunity policing and police training.\n"
+    edited.write_text(edited.read_text(encoding="utf-8") + added_text, encoding="utf-8")
+    files[1].unlink()
+    added = lib / "zz-copy.md"
+    text = files[2].read_text(encoding="utf-8")
+    stem = files[2].stem
+    added.write_text(text.replace(f"id: {stem}", "id: zz-copy", 1), encoding="utf-8")
+    report = build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    assert not report.full and report.indexed == 2 and report.removed == 1
+    full = tmp_path / "full"
+    build_index(lib, full, embedder=hash_embedder, log=lambda m: None)
+    a = KeywordIndex.open(current_build(inc) / "keyword")
+    b = KeywordIndex.open(current_build(full) / "keyword")
+    try:
+        assert a.terms.ids == b.terms.ids and "zz-copy" in a.terms.ids
+        for query in QUERIES:
+            np.testing.assert_allclose(a.scores(query), b.scores(query), rtol=1e-5, err_msg=query)
+        assert matrix_scores(a, "police training")  # the edited case's new words are found
+    finally:
+        a.close()
+        b.close()
+
+
+def test_damaged_matrix_is_reported(tmp_path, cases_dir, hash_embedder):
+    from indexer.build import IndexError_
+    from indexer.search import Searcher
+
+    ix = tmp_path / "ix"
+    build_index(cases_dir, ix, embedder=hash_embedder, log=lambda m: None)
+    (current_build(ix) / "keyword" / "terms" / "ids.json").write_text('["not-a-case"]')
+    with pytest.raises(IndexError_, match="rebuild"):
+        Searcher.open(ix, embedder=hash_embedder)
+
+
+def test_files_are_listed(hash_index):
+    from indexer import terms
+
+    folder = current_build(hash_index) / "keyword" / "terms"
+    assert {p.name for p in Path(folder).iterdir()} >= set(terms.FILES)
