@@ -1,12 +1,24 @@
-"""The case catalog of one index build: light records in memory, full records on disk.
+"""The case catalog of one index build: columns in memory, records on disk.
 
-Facet values are kept as boolean columns (one per value) so filters and facet counts are
-vector operations, the same for keyword, semantic and hybrid results.
+Files of a build::
+
+    catalog.json    columns, in row order: ids, titles, start years, last-reviewed dates, paths,
+                    hashes, offsets, and each facet as value -> rows
+    records.jsonl   one light record per case (what result lists and case cards show)
+    docs.jsonl      one full record per case (front matter, body, sections), read for case pages
+
+Only the columns live in memory; a light record is parsed from the memory-mapped
+``records.jsonl`` when asked for (recent ones cached), so a 100,000-case catalog costs tens
+of MB, not GB. Filters and facet counts are numpy operations over the facet columns, the
+same for keyword, semantic and hybrid results.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +46,7 @@ LIGHT_KEYS = (
     "documentation",
     "related",
 )
+RECORD_CACHE = 4096  # parsed light records kept per build
 
 
 def light_record(case: Case) -> dict[str, Any]:
@@ -58,32 +71,43 @@ def full_record(case: Case) -> dict[str, Any]:
     }
 
 
+def _lines(data: bytes | mmap.mmap, offsets: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of each line, given each line's start."""
+    ends = offsets[1:] + [len(data)] if offsets else []
+    return list(zip(offsets, ends, strict=True))
+
+
 class Reuse:
     """Cases of a previous build, found by (path, sha256): unchanged files skip parsing and validation.
 
     A reused case carries only the front matter the catalog keeps (enough for facets, fusion and
-    ``related`` checks); its full record is copied byte for byte into the next build."""
+    ``related`` checks); its light and full records are copied byte for byte into the next build."""
 
     def __init__(self, build: Path):
-        records = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
-        self._docs = (build / "docs.jsonl").read_bytes()
-        ends = [r["offset"] for r in records[1:]] + [len(self._docs)]
-        self._by_key = {
-            (r["path"], r["hash"]): (r, r["offset"], end) for r, end in zip(records, ends, strict=True) if "hash" in r
-        }
-        self._lines: dict[str, bytes] = {}
-        self._records: dict[str, dict[str, Any]] = {}
+        cols = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
+        records = (build / "records.jsonl").read_bytes()
+        docs = (build / "docs.jsonl").read_bytes()
+        spans = zip(
+            cols["ids"],
+            cols["paths"],
+            cols["hashes"],
+            _lines(records, cols["record_offsets"]),
+            _lines(docs, cols["doc_offsets"]),
+            strict=True,
+        )
+        self._by_key = {(p, h): (cid, records[a:b], docs[c:d]) for cid, p, h, (a, b), (c, d) in spans}
+        self._lines: dict[str, tuple[bytes, bytes]] = {}
 
     def __call__(self, path: str, digest: str) -> Case | None:
         found = self._by_key.get((path, digest))
         if found is None:
             return None
-        rec, start, end = found
-        self._lines[rec["id"]] = self._docs[start:end]
-        self._records[rec["id"]] = rec
+        cid, light, full = found
+        rec = json.loads(light)
+        self._lines[cid] = (light, full)
         meta = {k: rec[k] for k in LIGHT_KEYS if rec.get(k) is not None}
         return Case(
-            id=rec["id"],
+            id=cid,
             path=path,
             meta=meta,
             body="",
@@ -92,88 +116,175 @@ class Reuse:
             key_lines=rec.get("key_lines") or {},
         )
 
-    def line(self, case: Case) -> bytes | None:
-        """The stored full record of a reused case, as written in the previous build."""
+    def _reused(self, case: Case) -> tuple[bytes, bytes] | None:
         return self._lines.get(case.id) if case.body == "" and not case.sections else None
 
-    def record(self, case: Case) -> dict[str, Any] | None:
-        """The stored light record of a reused case (its offset is rewritten by ``write_catalog``)."""
-        return self._records.get(case.id) if self.line(case) is not None else None
+    def line(self, case: Case) -> bytes | None:
+        """The stored full record of a reused case, as written in the previous build."""
+        found = self._reused(case)
+        return found[1] if found else None
+
+    def light_line(self, case: Case) -> bytes | None:
+        """The stored light record of a reused case."""
+        found = self._reused(case)
+        return found[0] if found else None
 
 
 def reuse_from(build: Path) -> Reuse:
     return Reuse(build)
 
 
-def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reuse: Reuse | None = None) -> None:
-    """catalog.json (light records, in row order) and docs.jsonl (full records) with offsets."""
+def _write_lines(path: Path, lines: list[bytes]) -> list[int]:
     offsets, pos = [], 0
-    with open(path / "docs.jsonl", "wb") as fh:
-        for line in full_records:
+    with open(path, "wb") as fh:
+        for line in lines:
             offsets.append(pos)
             fh.write(line)
             pos += len(line)
-    records = [((reuse.record(c) if reuse else None) or light_record(c)) for c in cases]
-    for rec, off in zip(records, offsets, strict=True):
-        rec["offset"] = off
-    (path / "catalog.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return offsets
+
+
+def encode_light(case: Case) -> bytes:
+    return json.dumps(light_record(case), ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reuse: Reuse | None = None) -> None:
+    """catalog.json (columns), records.jsonl (light records) and docs.jsonl (full records), in row order."""
+    light = [((reuse.light_line(c) if reuse else None) or encode_light(c)) for c in cases]
+    facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
+    reviewed: list[str] = []
+    for row, case in enumerate(cases):
+        for name, values in case.facet_values().items():
+            if name in facets:
+                for v in values:
+                    facets[name].setdefault(v, []).append(row)
+        reviewed.append(str((case.meta.get("documentation") or {}).get("last_reviewed") or ""))
+    cols = {
+        "ids": [c.id for c in cases],
+        "titles": [c.title for c in cases],
+        "titles_original": [c.title_original or "" for c in cases],
+        "start_year": [c.start_year for c in cases],
+        "last_reviewed": reviewed,
+        "paths": [c.path for c in cases],
+        "hashes": [c.content_hash for c in cases],
+        "record_offsets": _write_lines(path / "records.jsonl", light),
+        "doc_offsets": _write_lines(path / "docs.jsonl", full_records),
+        "facets": facets,
+    }
+    (path / "catalog.json").write_text(json.dumps(cols, ensure_ascii=False), encoding="utf-8")
 
 
 def encode_full(case: Case) -> bytes:
     return json.dumps(full_record(case), ensure_ascii=False).encode("utf-8") + b"\n"
 
 
+class Records(Sequence):
+    """The light records, parsed on demand from a memory-mapped ``records.jsonl``."""
+
+    def __init__(self, path: Path, offsets: list[int]):
+        with open(path, "rb") as fh:
+            self._data: bytes | mmap.mmap = (
+                mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+            )
+        self._spans = np.array(_lines(self._data, list(offsets)), dtype=np.int64).reshape(-1, 2)
+        self._cached = lru_cache(maxsize=RECORD_CACHE)(self._parse)
+
+    def _parse(self, row: int) -> dict[str, Any]:
+        a, b = self._spans[row]
+        return json.loads(self._data[a:b])
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __getitem__(self, row):  # noqa: ANN001 - int or slice, as Sequence
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._cached(row)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in range(len(self)):  # not cached: a full pass would only evict the useful entries
+            yield self._parse(row)
+
+
 class Catalog:
     def __init__(self, path: Path):
         self.path = path
-        self.records: list[dict[str, Any]] = json.loads((path / "catalog.json").read_text(encoding="utf-8"))
-        self.row = {r["id"]: i for i, r in enumerate(self.records)}
-        self._title_rank: np.ndarray | None = None
-        n = len(self.records)
-        self.start_year = np.array([r["start_year"] for r in self.records], dtype=np.int32)
-        self.columns: dict[str, dict[str, np.ndarray]] = {}
+        cols = json.loads((path / "catalog.json").read_text(encoding="utf-8"))
+        self.ids: list[str] = cols["ids"]
+        self.titles: list[str] = cols["titles"]
+        self.titles_original: list[str] = cols["titles_original"]
+        self.last_reviewed: list[str] = cols["last_reviewed"]
+        self.row = {cid: i for i, cid in enumerate(self.ids)}
+        n = len(self.ids)
+        self.start_year = np.array(cols["start_year"], dtype=np.int32)
+        self._doc_offsets = np.array(cols["doc_offsets"], dtype=np.int64)
+        self.records = Records(path / "records.jsonl", cols["record_offsets"])
+        if not (len(self.titles) == len(self.start_year) == len(self._doc_offsets) == len(self.records) == n):
+            raise ValueError(f"the catalog columns of {path} have different lengths")
+        # each facet as (value names, incidence rows, incidence value index): masks and counts are bincounts
+        self.facet_values: dict[str, list[str]] = {}
+        self._inc: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in FACET_FIELDS:
-            cols: dict[str, np.ndarray] = {}
-            for i, r in enumerate(self.records):
-                for v in r["facets"].get(name, []):
-                    if v not in cols:
-                        cols[v] = np.zeros(n, dtype=bool)
-                    cols[v][i] = True
-            self.columns[name] = cols
+            table = cols["facets"].get(name, {})
+            values = list(table)
+            rows = [np.asarray(table[v], dtype=np.int64) for v in values]
+            idx = [np.full(len(r), i, dtype=np.int64) for i, r in enumerate(rows)]
+            self.facet_values[name] = values
+            self._inc[name] = (
+                np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64),
+            )
+        self._title_rank: np.ndarray | None = None
+        self._recent: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.ids)
 
     def title_rank(self) -> np.ndarray:
         """Each row's position in title order (accents folded), computed once: browsing sorts by it."""
         if self._title_rank is None:
-            order = sorted(range(len(self.records)), key=lambda r: fold(self.records[r]["title"]))
+            order = sorted(range(len(self.titles)), key=lambda r: fold(self.titles[r]))
             rank = np.empty(len(order), dtype=np.int64)
             rank[order] = np.arange(len(order))
             self._title_rank = rank
         return self._title_rank
+
+    def recent(self, k: int) -> list[dict[str, Any]]:
+        """The ``k`` most recently reviewed cases' records (then by id, descending)."""
+        if self._recent is None:
+            self._recent = np.array(
+                sorted(range(len(self.ids)), key=lambda r: (self.last_reviewed[r], self.ids[r]), reverse=True),
+                dtype=np.int64,
+            )
+        return [self.records[int(r)] for r in self._recent[:k]]
 
     def full(self, case_id: str) -> dict[str, Any] | None:
         row = self.row.get(case_id)
         if row is None:
             return None
         with open(self.path / "docs.jsonl", "rb") as fh:
-            fh.seek(self.records[row]["offset"])
+            fh.seek(int(self._doc_offsets[row]))
             return json.loads(fh.readline())
 
     def mask(
         self, filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)
     ) -> np.ndarray:
         """Rows passing every filter (OR within a field, AND across fields)."""
-        m = np.ones(len(self.records), dtype=bool)
-        for name, values in (filters or {}).items():
-            if not values:
+        n = len(self.ids)
+        m = np.ones(n, dtype=bool)
+        for name, wanted in (filters or {}).items():
+            if not wanted:
                 continue
-            cols = self.columns.get(name, {})
-            field_mask = np.zeros(len(self.records), dtype=bool)
-            for v in values:
-                if v in cols:
-                    field_mask |= cols[v]
+            values = self.facet_values.get(name, [])
+            want = [i for i, v in enumerate(values) if v in set(wanted)]
+            rows, idx = self._inc.get(name, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
+            field_mask = np.zeros(n, dtype=bool)
+            field_mask[rows[np.isin(idx, want)]] = True
             m &= field_mask
         lo, hi = years
         if lo is not None:
@@ -185,7 +296,9 @@ class Catalog:
     def facet_counts(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
         """Count of each facet value among ``rows`` (a boolean mask), most frequent first."""
         out: dict[str, dict[str, int]] = {}
-        for name, cols in self.columns.items():
-            counts = {v: int(np.count_nonzero(col & rows)) for v, col in cols.items()}
-            out[name] = dict(sorted(((v, c) for v, c in counts.items() if c), key=lambda kv: (-kv[1], kv[0])))
+        for name, (inc_rows, inc_idx) in self._inc.items():
+            values = self.facet_values[name]
+            counts = np.bincount(inc_idx[rows[inc_rows]], minlength=len(values)) if len(values) else []
+            pairs = ((values[i], int(c)) for i, c in enumerate(counts) if c)
+            out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
         return out

@@ -454,7 +454,7 @@ def serve(
     from webapp import create_app
 
     app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
-    click.echo(f"caselib serving {len(searcher.records())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    click.echo(f"caselib serving {len(searcher.case_ids())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)
         return

@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ class _State:
         self.catalog = Catalog(build)
         self.keyword = KeywordIndex.open(build / "keyword")
         self.vectors = VectorIndex.open(build / "vectors")
-        if self.keyword.terms.ids != [r["id"] for r in self.catalog.records]:
+        if self.keyword.terms.ids != self.catalog.ids:
             raise ValueError("the keyword matrix and the catalog list different cases")
         self._names: dict[str, list[str]] | None = None
 
@@ -112,13 +113,14 @@ class _State:
         """Normalised title, original title, parenthesised aliases and id -> case ids (built once)."""
         if self._names is None:
             names: dict[str, list[str]] = {}
-            for rec in self.catalog.records:
-                forms = {rec["id"].replace("-", " "), rec["title"], rec.get("title_original") or ""}
+            cat = self.catalog
+            for cid, title, original in zip(cat.ids, cat.titles, cat.titles_original, strict=True):
+                forms = {cid.replace("-", " "), title, original}
                 for name in list(forms):
                     forms.update(re.findall(r"\(([^)]+)\)", name))
                     forms.add(re.sub(r"\s*\([^)]*\)", "", name))
                 for form in {_norm(f) for f in forms if f}:
-                    names.setdefault(form, []).append(rec["id"])
+                    names.setdefault(form, []).append(cid)
             self._names = names
         return self._names
 
@@ -228,8 +230,21 @@ class Searcher:
         row = st.catalog.row.get(case_id)
         return st.catalog.records[row] if row is not None else None
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> Sequence[dict[str, Any]]:
+        """Every case's light record, in catalog order (parsed on demand: prefer the columns below)."""
         return self._state.catalog.records
+
+    def case_ids(self) -> list[str]:
+        return self._state.catalog.ids
+
+    def titles(self) -> dict[str, str]:
+        """Case id -> title."""
+        cat = self._state.catalog
+        return dict(zip(cat.ids, cat.titles, strict=True))
+
+    def recent(self, k: int) -> list[dict[str, Any]]:
+        """The records of the ``k`` most recently reviewed cases."""
+        return self._state.catalog.recent(k)
 
     def facets(self, filters: dict[str, list[str]] | None = None) -> dict[str, dict[str, int]]:
         st = self._state

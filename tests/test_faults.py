@@ -84,7 +84,7 @@ def _truncate_vectors(build: Path) -> None:
 
 
 def _truncate_catalog(build: Path) -> None:
-    path = build / "catalog.json"
+    path = build / "catalog.json"  # the columns
     path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 2)])
 
 

@@ -41,7 +41,7 @@ def collections() -> dict[str, Collection]:
     app = current_app
     folder = Path(app.config["COLLECTIONS_DIR"])
     files = collection_files(folder) if folder.is_dir() else []
-    ids = frozenset(r["id"] for r in get_searcher().records())
+    ids = frozenset(get_searcher().case_ids())
     stamp = []
     for f in files:
         try:
@@ -467,7 +467,8 @@ def compare():
         c["problem_html"] = render.markdown_html(c["problem"])
         c["results_html"] = render.markdown_html(c["results"])
     choices = sorted(
-        ({"id": r["id"], "title": r["title"]} for r in get_searcher().records()), key=lambda x: vocab.fold(x["title"])
+        ({"id": cid, "title": title} for cid, title in get_searcher().titles().items()),
+        key=lambda x: vocab.fold(x["title"]),
     )
     sh = {f: [x["value"] for x in d["shared"].get(f, [])] for f in ("countries", "pillars", "themes")}
     return render_template("compare.html", d=d, choices=choices, sh=sh)
@@ -495,7 +496,7 @@ def draft_form():
     lang = _lang()
     form = request.form if request.method == "POST" else request.args
     started = request.method == "POST" or "action" in form or any(k in form for k in draft.SCALARS)
-    known = {r["id"] for r in get_searcher().records()}
+    known = set(get_searcher().case_ids())
     d = draft.check(form, known_ids=known) if started else draft.blank()
     blocked = False
     if started and form.get("action") == "download":

@@ -33,12 +33,8 @@ def home():
         ]
         for f in BROWSE_FIELDS
     }
-    recent = sorted(
-        searcher.records(),
-        key=lambda r: ((r.get("documentation") or {}).get("last_reviewed") or "", r["id"]),
-        reverse=True,
-    )[:6]
-    return render_template("home.html", browse=browse, recent=recent, total=len(searcher.records()))
+    recent = searcher.recent(6)
+    return render_template("home.html", browse=browse, recent=recent, total=len(searcher.case_ids()))
 
 
 @bp.get("/search")
@@ -122,9 +118,7 @@ def about():
 
 @bp.get("/feed.atom")
 def feed():
-    records = sorted(
-        get_searcher().records(), key=lambda r: (r.get("documentation") or {}).get("last_reviewed") or "", reverse=True
-    )
+    records = get_searcher().recent(50)
     lang = _lang()
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     updated = _stamp(records[0]) if records else now
@@ -157,9 +151,9 @@ def _stamp(record: dict) -> str:
 def sitemap():
     urls = [url_for("pages.home", _external=True), url_for("pages.about", _external=True)]
     urls += [url_for("pages.browse", field=f, _external=True) for f in BROWSE_FIELDS]
-    for r in get_searcher().records():
+    for cid in get_searcher().case_ids():
         for lang in i18n.LANGUAGES:
-            urls.append(url_for("pages.case", case_id=r["id"], lang=lang, _external=True))
+            urls.append(url_for("pages.case", case_id=cid, lang=lang, _external=True))
     from .community import collections
 
     urls.append(url_for("community.collection_list", _external=True))
