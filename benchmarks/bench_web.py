@@ -11,8 +11,15 @@ A Python client then sends, over keep-alive connections from ``--concurrency`` t
 ``--requests`` requests or for at most ``--duration`` seconds, whichever ends first:
 
 - ``keyword-repeat``: the same keyword query again and again (``/api/search?q=...&mode=keyword``);
+- ``keyword-repeat-html``: the same, as the HTML results page (``/search?...``);
 - ``mixed``: the benchmark queries in turn, cycling hybrid / keyword / semantic, every third
-  request with a filter (countries=PA, 2005-2020).
+  request with a filter (countries=PA, 2005-2020) -- 36 distinct URLs, so after the first
+  round these are answered from the Searcher's result cache;
+- ``unique``: every request a query never asked before (three words drawn from the benchmark
+  queries, hybrid), so no cache helps: the full cost of a search.
+
+With ``--wrk`` (Debian's ``wrk`` installed), ``keyword-repeat`` is also measured by wrk, a C
+client that costs the 2 cores far less than the Python one.
 
 Reported: requests/s, latency median / p95 / p99, non-200 responses and connection errors, the
 server's start to first answer, and its peak RSS (VmHWM from /proc/<pid>/status). Loopback only.
@@ -24,6 +31,9 @@ import argparse
 import http.client
 import json
 import os
+import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -79,9 +89,21 @@ def start_server(index_dir: Path, threads: int = 8) -> tuple[subprocess.Popen, i
     return proc, port, time.perf_counter() - t
 
 
-def paths(kind: str) -> list[str]:
+SCENARIOS = ("keyword-repeat", "keyword-repeat-html", "mixed", "unique")
+
+
+def paths(kind: str, n: int = 400) -> list[str]:
     if kind == "keyword-repeat":
         return ["/api/search?" + urlencode({"q": "community policing", "mode": "keyword"})]
+    if kind == "keyword-repeat-html":
+        return ["/search?" + urlencode({"q": "community policing", "mode": "keyword"})]
+    if kind == "unique":
+        words = sorted({w for q in QUERIES for w in q.split() if len(w) > 3})
+        rng = random.Random(8)
+        seen: set[str] = set()
+        while len(seen) < n:
+            seen.add(" ".join(rng.sample(words, 3)))
+        return ["/api/search?" + urlencode({"q": q, "mode": "hybrid"}) for q in sorted(seen)]
     out = []
     modes = ("hybrid", "keyword", "semantic")
     for i in range(len(QUERIES) * 3):
@@ -151,6 +173,34 @@ def load(port: int, urls: list[str], requests: int, duration: float, concurrency
     }
 
 
+def wrk(port: int, url: str, duration: float, concurrency: int) -> dict:
+    """Requests/s and errors of Debian's wrk (2 threads) on one URL."""
+    cmd = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(duration)}s", "--latency", f"http://127.0.0.1:{port}{url}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    n = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    return {
+        "n": n,
+        "wall": duration,
+        "rps": rps,
+        "median": ms("50"),
+        "p95": float("nan"),
+        "p99": ms("99"),
+        "errors": errors,
+        "status": {},
+    }
+
+
 def _free_port_check() -> None:
     with socket.socket() as s:  # loopback must be usable; fail early otherwise
         s.bind(("127.0.0.1", 0))
@@ -164,24 +214,28 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=60.0, help="per scenario, seconds, at most")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument("--wrk", action="store_true", help="also measure keyword-repeat with Debian's wrk")
+    ap.add_argument("--note", default="", help="a remark printed with each table (e.g. 'idle machine')")
     args = ap.parse_args()
     _free_port_check()
-    note = "shared machine: another engineer's test run was active"
+    if args.wrk and shutil.which("wrk") is None:
+        ap.error("--wrk needs Debian's wrk: apt-get install wrk")
+    note = f"; {args.note}" if args.note else ""
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         index_dir = ensure_index(size, args.index_root, args.index_root)
         proc, port, cold = start_server(index_dir, args.threads)
         try:
             rows = {
-                kind: load(port, paths(kind), args.requests, args.duration, args.concurrency)
-                for kind in ("keyword-repeat", "mixed")
+                kind: load(port, paths(kind, args.requests), args.requests, args.duration, args.concurrency)
+                for kind in SCENARIOS
             }
+            if args.wrk:
+                rows["keyword-repeat (wrk)"] = wrk(port, paths("keyword-repeat")[0], args.duration, args.concurrency)
             mem = proc_status(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        print(
-            f"\n## Web, {size:,} cases (waitress {args.threads} threads, {args.concurrency} clients, loopback; {note})"
-        )
+        print(f"\n## Web, {size:,} cases (waitress {args.threads} threads, {args.concurrency} clients, loopback{note})")
         print("| scenario | requests | req/s | median ms | p95 ms | p99 ms | errors |")
         print("|---|---|---|---|---|---|---|")
         for kind, r in rows.items():

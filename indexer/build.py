@@ -269,8 +269,10 @@ def _vectors(
     old_rows: dict[str, range] = {}
     old_lines: list[bytes] = []
     by_hash: dict[str, int] = {}
+    old_chunk_hashes: list[str] = []
     if old is not None:
         old_lines = old.lines()
+        old_chunk_hashes = old.hashes
         old_rows = {cid: old.rows_of(r) for r, cid in enumerate(old.case_ids())}
         if changed:
             by_hash = old.rows_by_hash()
@@ -295,7 +297,7 @@ def _vectors(
                 copy_dest.append(len(lines))
                 copy_src.append(i)
                 lines.append(old_lines[i])
-                hashes.append(old.hashes[i])
+                hashes.append(old_chunk_hashes[i])
                 rows.append(row)
             continue
         for chunk in chunk_case(case, get_embedder().count_tokens):

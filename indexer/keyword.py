@@ -9,6 +9,7 @@ Nothing outside this module imports Whoosh.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -25,7 +26,7 @@ import Stemmer
 from whoosh import fields, index, qparser, scoring
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import stopwords_for_language
-from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Term
+from whoosh.query import And, NullQuery, NumericRange, Or, Term
 from whoosh.support.charset import accent_map
 
 from . import terms as _terms
@@ -62,6 +63,11 @@ BOOSTS = {
     "partners": 0.5,
 }
 TEXT_FIELDS = tuple(BOOSTS)
+SPELL = "spell"
+# fields of the keyword matrix: the scored text fields, and the spelling field's postings (weight 0),
+# used to count co-occurring words for "did you mean"
+MATRIX_FIELDS = (*TEXT_FIELDS, SPELL)
+MATRIX_BOOSTS = {**BOOSTS, SPELL: 0.0}
 B, K1 = 0.75, 1.2
 MAX_SEGMENTS = 12  # incremental updates add segments; past this many, the next update merges them
 
@@ -226,7 +232,9 @@ class KeywordIndex:
         changed = changed or set()
         prev_terms = previous / TERMS if previous is not None else None
         if previous is not None and index.exists_in(str(previous)) and (prev_terms / "ids.json").exists():
-            shutil.copytree(previous, path, ignore=shutil.ignore_patterns("*_WRITELOCK", TERMS))
+            # Whoosh never rewrites a segment file (deletions live in the new table of contents), so
+            # the previous build's files are hard-linked rather than copied
+            shutil.copytree(previous, path, ignore=shutil.ignore_patterns("*_WRITELOCK", TERMS), copy_function=_link)
             ix = index.open_dir(str(path))
             todo = [c for c in cases if c.id in changed]
             docs = {c.id: document(c) for c in todo}
@@ -238,7 +246,7 @@ class KeywordIndex:
             # a small new segment; merging would rewrite the whole index (a full build re-optimises)
             w.commit(merge=len(ix.reader().leaf_readers()) > MAX_SEGMENTS)
             post = _terms.collect(
-                ((c.id, docs.get(c.id)) for c in cases), ix.schema, TEXT_FIELDS, _terms.read_postings(prev_terms)
+                ((c.id, docs.get(c.id)) for c in cases), ix.schema, MATRIX_FIELDS, _terms.read_postings(prev_terms)
             )
             forms = _load_forms(path)
             _count_forms(todo, forms)
@@ -253,10 +261,10 @@ class KeywordIndex:
                         w.add_document(**doc)
                         yield case.id, doc
 
-                post = _terms.collect(docs_added(), ix.schema, TEXT_FIELDS, None)
+                post = _terms.collect(docs_added(), ix.schema, MATRIX_FIELDS, None)
             forms = {}
             _count_forms(cases, forms)
-        _terms.write(path / TERMS, post, TEXT_FIELDS, BOOSTS, B, K1)
+        _terms.write(path / TERMS, post, MATRIX_FIELDS, MATRIX_BOOSTS, B, K1)
         ix.close()
         _save_forms(path, forms)
 
@@ -346,50 +354,78 @@ class KeywordIndex:
         return And(parts) if parts else None
 
     def knows(self, word: str) -> bool:
-        with self._lock:
-            return self._searcher.doc_frequency("spell", fold(word)) > 0
+        return self.terms.df(SPELL, fold(word)) > 0
 
     def suggest(self, query: str) -> str | None:
-        """A corrected query when some words are unknown and a close known word exists."""
-        with self._lock:
-            return self._suggest(query)
+        """A corrected query when some words are unknown and a close known word exists.
 
-    def _suggest(self, query: str) -> str | None:
+        Unknown words (not stop words, 4+ letters) get up to 4 close known words from Whoosh's
+        corrector; among the combinations, the one whose words occur together in most cases wins
+        (counted on the spelling postings of the keyword matrix, not by walking Whoosh postings)."""
         words = _WORD.findall(query)
         if not words:
             return None
-        corrector = self._searcher.corrector("spell")
         options: list[list[str]] = []
         changed = False
         for word in words[:12]:
             folded = fold(word)
-            if len(folded) >= 4 and not folded.isdigit() and not self.knows(folded):
-                found = corrector.suggest(folded, limit=4, maxdist=2)
-                if found:
-                    options.append(found)
+            if len(folded) >= 4 and not folded.isdigit() and folded not in all_stopwords() and not self.knows(folded):
+                with self._lock:
+                    found = self._searcher.corrector(SPELL).suggest(folded, limit=4, maxdist=2)
+                if found:  # Whoosh orders them by frequency only: put the closest first
+                    options.append(sorted(found, key=lambda w, f=folded: edit_distance(f, w)))
                     changed = True
                     continue
             options.append([folded])
         if not changed:
             return None
-        # among the combinations of candidates, prefer the one whose words occur together most
         combos: list[list[str]] = [[]]
         for opts in options:
             combos = [c + [o] for c in combos for o in opts][:64]
-        best = max(combos, key=lambda c: (self._cooccur(c), -combos.index(c)))
+        folded_words = [fold(w) for w in words]
+
+        def rank(i: int) -> tuple:
+            together = self._cooccur(combos[i])
+            edits = sum(edit_distance(a, b) for a, b in zip(folded_words, combos[i], strict=False))
+            # words found together first; then the fewest edits; then the most cases; then the corrector's order
+            return (together > 0, -edits, together, -i)
+
+        best = combos[max(range(len(combos)), key=rank)]
         out = [w if fold(w) == b else self._forms.get(b, b) for w, b in zip(words, best, strict=False)]
         return " ".join(out)
 
-    def _cooccur(self, words: list[str]) -> tuple[int, int]:
-        """(documents with the words as a phrase, documents with all the words); caller holds the lock."""
-        if len(words) > 1:
-            phrase = sum(1 for _ in self._searcher.docs_for_query(Phrase("spell", words)))
-        else:
-            phrase = 0
-        terms = [Term("spell", w) for w in words if w not in all_stopwords()]
-        if not terms:
-            return phrase, 0
-        return phrase, sum(1 for _ in self._searcher.docs_for_query(And(terms) if len(terms) > 1 else terms[0]))
+    def _cooccur(self, words: list[str]) -> int:
+        """How many cases contain every one of ``words`` (stop words aside)."""
+        lists = sorted((self.terms.docs(SPELL, w) for w in set(words) if w not in all_stopwords()), key=len)
+        if not lists:
+            return 0
+        common = lists[0]
+        for other in lists[1:]:
+            if not len(common):
+                break
+            common = np.intersect1d(common, other, assume_unique=True)
+        return len(common)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions (optimal string alignment)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _link(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
 
 
 def _count_forms(cases: Iterable[Case], forms: dict[str, str]) -> None:

@@ -40,8 +40,38 @@ RRF_K = 60
 FILTER_FIELDS = FACET_FIELDS
 
 
+RESULT_CACHE = 512  # search results kept per opened build (a new build starts empty)
+QUERY_VECTOR_CACHE = 1024
+
+
 class IndexMismatchError(IndexError_):
     pass
+
+
+class LRU:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):  # noqa: ANN001, ANN201 - any hashable key, any value
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:  # noqa: ANN001
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 @dataclass(frozen=True)
@@ -99,7 +129,7 @@ class Similar:
 class _State:
     """One opened build: everything a query reads, replaced as a whole on refresh."""
 
-    def __init__(self, build: Path):
+    def __init__(self, build: Path, result_cache: int = 0):
         self.build = build
         self.manifest = read_manifest(build)
         self.catalog = Catalog(build)
@@ -108,6 +138,7 @@ class _State:
         if self.keyword.terms.ids != self.catalog.ids:
             raise ValueError("the keyword matrix and the catalog list different cases")
         self._names: dict[str, list[str]] | None = None
+        self.results = LRU(result_cache)  # answers of this build: repeated searches cost a lookup
 
     def names(self) -> dict[str, list[str]]:
         """Normalised title, original title, parenthesised aliases and id -> case ids (built once)."""
@@ -145,16 +176,18 @@ class Searcher:
         max_query_chars: int = MAX_QUERY_CHARS,
         fusion_method: str = FUSION,
         crosslingual: bool = True,
+        result_cache: int = RESULT_CACHE,
     ):
         self.index_dir = Path(index_dir)
         self.max_query_chars = max_query_chars
         self.fusion_method = fusion_method
         self.crosslingual = crosslingual
+        self.result_cache = result_cache  # answers kept per build; 0 turns the cache off (benchmarks)
         self.semantic_relative = SEMANTIC_RELATIVE
         self._lock = threading.Lock()
         self._embedder = embedder
         self._model = embedder.name if embedder is not None else (model or default_model())
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qcache = LRU(QUERY_VECTOR_CACHE)
         self._state = self._open_state()
 
     @classmethod
@@ -169,7 +202,7 @@ class Searcher:
                 f"no index at {self.index_dir}: build it with `caselib index --index {self.index_dir}`"
             )
         try:
-            state = _State(build)
+            state = _State(build, self.result_cache)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexMissingError(
                 f"the index at {build} is damaged ({exc.__class__.__name__}: {exc}); rebuild it with "
@@ -211,13 +244,10 @@ class Searcher:
         return self._embedder
 
     def embed_query(self, text: str) -> np.ndarray:
-        key = text
-        vec = self._qcache.get(key)
+        vec = self._qcache.get(text)
         if vec is None:
             vec = self.embedder.encode([text])[0]
-            self._qcache[key] = vec
-            if len(self._qcache) > 1024:
-                self._qcache.popitem(last=False)
+            self._qcache.put(text, vec)
         return vec
 
     # --- records ----------------------------------------------------------------------
@@ -274,6 +304,16 @@ class Searcher:
         page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
         q, message = clean_query(query, self.max_query_chars)
         st = self._state
+        key = (q, mode, tuple(sorted((k, tuple(v)) for k, v in filters.items())), tuple(years), sort, page, per_page)
+        key += (message, lang, snippets, self.fusion_method, self.crosslingual, self.semantic_relative)
+        cached = st.results.get(key)
+        if cached is not None:
+            return cached
+        result = self._search(st, q, message, mode, filters, years, sort, page, per_page, lang, snippets)
+        st.results.put(key, result)
+        return result
+
+    def _search(self, st: _State, q, message, mode, filters, years, sort, page, per_page, lang, snippets):
         cat = st.catalog
         mask = cat.mask(filters, years)
         none = np.zeros(0, dtype=np.int64)

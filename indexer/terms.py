@@ -8,6 +8,9 @@ analysers (``schema[field].index``), the same length quantisation and the same f
 (``LuceneBM25F``), and a plain query becomes a sum of a few matrix rows (``np.bincount``).
 Tests check the scores equal Whoosh's own.
 
+The spelling field's words are in the matrix too, with weight 0: their rows list the cases holding
+a word, which "did you mean" uses to count words occurring together.
+
 Files (in ``keyword/terms/``; arrays memory-mapped, so only the rows a query reads are paged in)::
 
     keys.json      ["field\\tterm", ...]            row -> (field, term)
@@ -184,6 +187,16 @@ class TermMatrix:
 
     def row(self, field: str, term: str) -> int | None:
         return self.key_id.get(f"{field}\t{term}")
+
+    def docs(self, field: str, term: str) -> np.ndarray:
+        """Rows of the cases holding ``term`` in ``field`` (ascending)."""
+        r = self.row(field, term)
+        return np.asarray(self.cases[self.ptr[r] : self.ptr[r + 1]]) if r is not None else np.zeros(0, np.int32)
+
+    def df(self, field: str, term: str) -> int:
+        """How many cases hold ``term`` in ``field``."""
+        r = self.row(field, term)
+        return int(self.ptr[r + 1] - self.ptr[r]) if r is not None else 0
 
     def scores(self, rows: Iterable[int]) -> np.ndarray:
         """Sum of the given key rows (a row listed twice counts twice), one float64 per case."""

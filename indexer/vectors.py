@@ -65,7 +65,7 @@ class VectorIndex:
         self.centroids = np.load(path / "centroids.npy", mmap_mode="c")
         self.chunk_case = np.load(path / "chunk_case.npy")
         self.offsets = np.load(path / "chunk_offsets.npy")
-        self.hashes: list[str] = json.loads((path / "chunk_hashes.json").read_text())
+        self._hashes: list[str] | None = None
         n_cases = int(self.chunk_case.max()) + 1 if len(self.chunk_case) else 0
         # first chunk row of every case (each case has at least one chunk)
         self.case_starts = np.searchsorted(self.chunk_case, np.arange(n_cases)).astype(np.int64)
@@ -117,6 +117,13 @@ class VectorIndex:
     @classmethod
     def open(cls, path: Path) -> VectorIndex:
         return cls(path)
+
+    @property
+    def hashes(self) -> list[str]:
+        """Content hash of every chunk (read when a build needs them, not by searching)."""
+        if self._hashes is None:
+            self._hashes = json.loads((self.path / "chunk_hashes.json").read_text())
+        return self._hashes
 
     def rows_by_hash(self) -> dict[str, int]:
         """Chunk hash → row, to re-use the vectors of unchanged chunk texts in the next build."""

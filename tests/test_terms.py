@@ -64,6 +64,10 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, cases_dir, hash_embedd
     shutil.copytree(cases_dir, lib)
     inc = tmp_path / "inc"
     build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    first = current_build(inc)
+    before = KeywordIndex.open(first / "keyword")
+    before_scores = whoosh_scores(before, "community policing")
+    before.close()
     files = sorted(lib.glob("*.md"))
     edited = files[0]
     added_text = "\nCommunity policing and police training.\n"
@@ -75,6 +79,11 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, cases_dir, hash_embedd
     added.write_text(text.replace(f"id: {stem}", "id: zz-copy", 1), encoding="utf-8")
     report = build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
     assert not report.full and report.indexed == 2 and report.removed == 1
+    old = KeywordIndex.open(first / "keyword")  # the previous build (hard-linked files) is untouched
+    try:
+        assert whoosh_scores(old, "community policing") == before_scores
+    finally:
+        old.close()
     full = tmp_path / "full"
     build_index(lib, full, embedder=hash_embedder, log=lambda m: None)
     a = KeywordIndex.open(current_build(inc) / "keyword")
@@ -105,3 +114,29 @@ def test_files_are_listed(hash_index):
 
     folder = current_build(hash_index) / "keyword" / "terms"
     assert {p.name for p in Path(folder).iterdir()} >= set(terms.FILES)
+
+
+def test_edit_distance():
+    from indexer.keyword import edit_distance
+
+    assert edit_distance("homocide", "homicide") == 1
+    assert edit_distance("homocide", "homicides") == 2
+    assert edit_distance("polcia", "policia") == 1  # a transposition is one edit
+    assert edit_distance("", "abc") == 3 and edit_distance("same", "same") == 0
+
+
+def test_suggestions_never_correct_stop_words(hash_searcher):
+    r = hash_searcher.search("cómo prevenir homocide")
+    assert r.suggestion is not None and r.suggestion.split()[0] == "cómo"
+    assert r.suggestion.endswith("homicide")
+
+
+def test_cooccurrence_counts_cases_with_every_word(hash_index):
+    kw = KeywordIndex.open(current_build(hash_index) / "keyword")
+    try:
+        both = set(kw.terms.docs("spell", "community")) & set(kw.terms.docs("spell", "policing"))
+        assert both and kw._cooccur(["community", "policing"]) == len(both)
+        assert kw._cooccur(["community", "zzzzunknown"]) == 0
+        assert kw.knows("Policía") and not kw.knows("zzzzunknown")
+    finally:
+        kw.close()

@@ -1,0 +1,42 @@
+"""Cached search answers never outlive their index build."""
+
+from __future__ import annotations
+
+import shutil
+
+from indexer.build import build_index
+from indexer.search import LRU, Searcher
+
+
+def test_repeated_search_is_answered_from_the_cache(hash_searcher):
+    first = hash_searcher.search("community policing", mode="keyword")
+    again = hash_searcher.search("community policing", mode="keyword")
+    assert again is first
+    other = hash_searcher.search("community policing", mode="keyword", page=2, per_page=5)
+    assert other is not first and other.page == 2
+    spanish = hash_searcher.search("community policing", mode="keyword", lang="es")
+    assert spanish is not first
+
+
+def test_a_rebuilt_index_is_not_answered_from_the_old_cache(tmp_path, cases_dir, hash_embedder):
+    lib = tmp_path / "cases"
+    shutil.copytree(cases_dir, lib)
+    ix = tmp_path / "ix"
+    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    searcher = Searcher.open(ix, embedder=hash_embedder)
+    assert searcher.search("quetzalcoatlus", mode="keyword").total == 0
+    case = sorted(lib.glob("*.md"))[0]
+    case.write_text(case.read_text(encoding="utf-8") + "\nThe quetzalcoatlus unit.\n", encoding="utf-8")
+    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    assert searcher.refresh()
+    found = searcher.search("quetzalcoatlus", mode="keyword")
+    assert found.total == 1 and found.hits[0].id == case.stem
+
+
+def test_lru_evicts_the_least_recently_used():
+    lru = LRU(2)
+    lru.put("a", 1)
+    lru.put("b", 2)
+    assert lru.get("a") == 1  # a is now the most recent
+    lru.put("c", 3)
+    assert lru.get("b") is None and lru.get("a") == 1 and lru.get("c") == 3 and len(lru) == 2
