@@ -799,3 +799,27 @@ def test_case_page_shows_similar_and_related_cases(client):
     for h in similar:
         assert client.get(h).status_code == 200
     assert "Related cases" in p.plain
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "policía comunitaria & más", "mode": "keyword", "countries": "PA,CO", "year_from": "2005"},
+        {"q": "a/b?c=d #e", "sort": "date", "page": "3", "per_page": "25", "themes": "knowledge-sharing"},
+    ],
+)
+def test_state_urls_equal_flask_url_for(app, params):
+    """State URLs are built without url_for (speed); they must be the very string url_for builds."""
+    from flask import url_for
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.state import SearchState
+
+    with app.test_request_context("/search"):
+        state = SearchState.from_args(MultiDict(params))
+        for lang in (None, "es"):
+            for endpoint in ("pages.search", "api.search", "community.saved_search"):
+                assert state.url(lang, endpoint=endpoint) == url_for(endpoint, **state.params(lang))
+            toggled = state.toggled("countries", "JM")
+            assert toggled.url(lang) == url_for("pages.search", **toggled.params(lang))
