@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
-
 from urllib.parse import urlencode
 
 from flask import g, url_for
