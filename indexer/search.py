@@ -232,6 +232,11 @@ class Searcher:
         return False
 
     @property
+    def build_id(self) -> str:
+        """The name of the opened build (changes whenever a new build is swapped in)."""
+        return self._state.build.name
+
+    @property
     def manifest(self) -> dict[str, Any]:
         return self._state.manifest
 

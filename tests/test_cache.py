@@ -40,3 +40,24 @@ def test_lru_evicts_the_least_recently_used():
     assert lru.get("a") == 1  # a is now the most recent
     lru.put("c", 3)
     assert lru.get("b") is None and lru.get("a") == 1 and lru.get("c") == 3 and len(lru) == 2
+
+
+def test_web_pages_follow_a_new_build(tmp_path, cases_dir, hash_embedder):
+    from webapp import create_app
+
+    lib = tmp_path / "cases"
+    shutil.copytree(cases_dir, lib)
+    ix = tmp_path / "ix"
+    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    searcher = Searcher.open(ix, embedder=hash_embedder)
+    client = create_app({"SEARCHER": searcher, "INDEX_DIR": str(ix), "TESTING": True}).test_client()
+    url = "/api/search?q=quetzalcoatlus&mode=keyword"
+    assert client.get(url).get_json()["total"] == 0
+    assert client.get(url).get_json()["total"] == 0  # answered from the page cache
+    case = sorted(lib.glob("*.md"))[0]
+    case.write_text(case.read_text(encoding="utf-8") + "\nThe quetzalcoatlus unit.\n", encoding="utf-8")
+    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    found = client.get(url).get_json()
+    assert found["total"] == 1 and found["results"][0]["id"] == case.stem
+    page = client.get("/search?q=quetzalcoatlus&mode=keyword")
+    assert case.stem in page.get_data(as_text=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import abort, url_for
+from flask import abort, current_app, request, url_for
 
 from indexer import vocab
 from indexer.keyword import FACET_FIELDS
+from indexer.search import LRU
 
 from . import get_searcher, i18n, render
 from .state import SearchState
@@ -62,8 +63,24 @@ def hit_dict(hit, lang: str) -> dict[str, Any]:
     }
 
 
+PAGE_CACHE = 256  # search pages' data kept per process (keyed by index build, so a new build starts afresh)
+
+
 def search_data(state: SearchState, lang: str) -> dict[str, Any]:
-    result = get_searcher().search(**state.search_kwargs(), lang=lang)
+    """The data of a results page (cached: repeated searches skip building ~100 facet links)."""
+    searcher = get_searcher()
+    cache = current_app.extensions.setdefault("caselib.page_cache", LRU(PAGE_CACHE))
+    params = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in state.params().items())
+    key = (searcher.build_id, params, lang, request.host_url, request.script_root)
+    found = cache.get(key)
+    if found is None:
+        found = _search_data(searcher, state, lang)
+        cache.put(key, found)
+    return found
+
+
+def _search_data(searcher, state: SearchState, lang: str) -> dict[str, Any]:
+    result = searcher.search(**state.search_kwargs(), lang=lang)
     facets = []
     for name in FACET_ORDER:
         counts = result.facets.get(name, {})
