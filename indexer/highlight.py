@@ -30,18 +30,26 @@ def _analysed(lang: str, word: str) -> str | None:
     return toks[0] if len(toks) == 1 else None
 
 
+@lru_cache(maxsize=256)
+def _verdicts(key: tuple[tuple[str, frozenset[str]], ...]) -> dict[str, bool]:
+    """Word -> does it match, for one query's terms (filled as words are seen; one dict look-up per word)."""
+    return {}
+
+
 def _matches(text: str, terms: dict[str, set[str]]) -> list[tuple[int, int]]:
-    spans: set[tuple[int, int]] = set()
     wanted_by_lang = [(lang, wanted) for lang, wanted in terms.items() if wanted]
     if not wanted_by_lang:
         return []
+    verdicts = _verdicts(tuple((lang, frozenset(w)) for lang, w in sorted(wanted_by_lang)))
+    spans: list[tuple[int, int]] = []
     for m in _TOKEN.finditer(text):
         word = m.group()
-        for lang, wanted in wanted_by_lang:
-            if _analysed(lang, word) in wanted:
-                spans.add((m.start(), m.end()))
-                break
-    return sorted(spans)
+        hit = verdicts.get(word)
+        if hit is None:
+            hit = verdicts[word] = any(_analysed(lang, word) in wanted for lang, wanted in wanted_by_lang)
+        if hit:
+            spans.append(m.span())
+    return spans
 
 
 def snippet(text: str, query: str | dict[str, set[str]], max_words: int = 40) -> str:

@@ -371,7 +371,8 @@ class KeywordIndex:
             folded = fold(word)
             if len(folded) >= 4 and not folded.isdigit() and folded not in all_stopwords() and not self.knows(folded):
                 with self._lock:
-                    found = self._searcher.corrector(SPELL).suggest(folded, limit=4, maxdist=2)
+                    # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
+                    found = self._searcher.corrector(SPELL).suggest(folded, limit=4, maxdist=2, prefix=1)
                 if found:  # Whoosh orders them by frequency only: put the closest first
                     options.append(sorted(found, key=lambda w, f=folded: edit_distance(f, w)))
                     changed = True
