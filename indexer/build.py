@@ -267,13 +267,15 @@ def _vectors(
     """Write the vector index; encode only chunks whose text is new. Returns the embedder if loaded."""
     old = VectorIndex.open(previous) if previous is not None else None
     old_rows: dict[str, range] = {}
+    old_case_row: dict[str, int] = {}
     old_lines: list[bytes] = []
     by_hash: dict[str, int] = {}
     old_chunk_hashes: list[str] = []
     if old is not None:
         old_lines = old.lines()
         old_chunk_hashes = old.hashes
-        old_rows = {cid: old.rows_of(r) for r, cid in enumerate(old.case_ids())}
+        old_case_row = {cid: r for r, cid in enumerate(old.case_ids())}
+        old_rows = {cid: old.rows_of(r) for cid, r in old_case_row.items()}
         if changed:
             by_hash = old.rows_by_hash()
     emb: Embedder | None = None
@@ -291,8 +293,10 @@ def _vectors(
     copy_src: list[int] = []  # ... from these old rows
     new_dest: list[int] = []  # rows filled by the model, in to_encode order
     to_encode: list[str] = []
+    cent_src = np.full(len(cases), -1, dtype=np.int64)  # old case row whose centroid is reused, or -1
     for row, case in enumerate(cases):
         if case.id not in changed and case.id in old_rows:
+            cent_src[row] = old_case_row[case.id]
             for i in old_rows[case.id]:
                 copy_dest.append(len(lines))
                 copy_src.append(i)
@@ -319,7 +323,7 @@ def _vectors(
         matrix[np.asarray(new_dest)] = new_vecs
     report.chunks_encoded = len(to_encode)
     report.chunks_reused = len(lines) - len(to_encode)
-    VectorIndex.build(path, lines, hashes, rows, matrix, [c.id for c in cases])
+    VectorIndex.build(path, lines, hashes, rows, matrix, [c.id for c in cases], old, cent_src)
     return emb
 
 

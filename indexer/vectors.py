@@ -80,13 +80,29 @@ class VectorIndex:
         case_rows: list[int],
         vectors: np.ndarray,
         case_ids: list[str],
+        previous: VectorIndex | None = None,
+        reuse_centroid: np.ndarray | None = None,
     ) -> None:
         """Write the index: chunk ``i`` has the JSON line ``lines[i]`` (see ``line()``), content hash
         ``hashes[i]``, catalog row ``case_rows[i]`` (non-decreasing) and vector ``vectors[i]``;
-        ``case_ids`` are the catalog's ids in row order."""
+        ``case_ids`` are the catalog's ids in row order. Case ``r``'s centroid is copied from
+        ``previous`` case row ``reuse_centroid[r]`` when that is >= 0 (its chunks are unchanged)."""
         path.mkdir(parents=True, exist_ok=True)
         np.save(path / "vectors.npy", np.ascontiguousarray(vectors, dtype=DTYPE))
-        np.save(path / "centroids.npy", centroids(vectors, np.asarray(case_rows, dtype=np.int64), len(case_ids)))
+        rows = np.asarray(case_rows, dtype=np.int64)
+        if previous is None or reuse_centroid is None:
+            cents = centroids(vectors, rows, len(case_ids))
+        else:
+            cents = np.zeros((len(case_ids), vectors.shape[1]), dtype=DTYPE)
+            kept = reuse_centroid >= 0
+            cents[kept] = previous.centroids[reuse_centroid[kept]]
+            todo = np.flatnonzero(~kept)
+            if len(todo):
+                pick = np.isin(rows, todo)
+                # centroids() numbers cases by their position in ``todo``
+                sub = centroids(vectors[pick], np.searchsorted(todo, rows[pick]), len(todo))
+                cents[todo] = sub
+        np.save(path / "centroids.npy", cents)
         np.save(path / "chunk_case.npy", np.asarray(case_rows, dtype=np.int32))
         offsets = np.zeros(len(lines), dtype=np.int64)
         if lines:

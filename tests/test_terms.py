@@ -140,3 +140,24 @@ def test_cooccurrence_counts_cases_with_every_word(hash_index):
         assert kw.knows("Policía") and not kw.knows("zzzzunknown")
     finally:
         kw.close()
+
+
+def test_incremental_centroids_equal_a_full_build(tmp_path, cases_dir, hash_embedder):
+    """Similar cases after an incremental build: reused centroids plus recomputed ones, as a full build."""
+    from indexer.vectors import VectorIndex
+
+    lib = tmp_path / "cases"
+    shutil.copytree(cases_dir, lib)
+    inc, full = tmp_path / "inc", tmp_path / "full"
+    build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    files = sorted(lib.glob("*.md"))
+    for f in (files[0], files[len(files) // 2]):
+        f.write_text(f.read_text(encoding="utf-8") + "\nA new paragraph on police training.\n", encoding="utf-8")
+    files[-1].unlink()
+    assert not build_index(lib, inc, embedder=hash_embedder, log=lambda m: None).full
+    build_index(lib, full, embedder=hash_embedder, log=lambda m: None)
+    a = VectorIndex.open(current_build(inc) / "vectors")
+    b = VectorIndex.open(current_build(full) / "vectors")
+    assert a.case_ids() == b.case_ids()
+    np.testing.assert_allclose(a.centroids.astype(np.float32), b.centroids.astype(np.float32), atol=1e-3)
+    assert np.abs(a.centroids.astype(np.float32)).sum(axis=1).min() > 0  # no case left without a centroid
