@@ -167,24 +167,29 @@ def _child(index_dir: Path, queries: list[str], repeat: int, started: float) -> 
     print("RESULT " + json.dumps(out))
 
 
-def encode_times(queries: list[str], repeat: int) -> tuple[float, list[float]]:
-    """Load time of the packaged model and its per-query encode times (one query at a time)."""
+def encode_times(queries: list[str], repeat: int) -> tuple[float, list[float], float]:
+    """Load time of the packaged model, its per-query encode times (one query at a time) and the
+    resident memory it adds to a process that already has torch (as a search server does)."""
+    import torch  # noqa: F401 - the search path loads torch anyway
+
     from indexer.embedders import load_embedder
 
+    before = rss_mb()["rss"]
     t = time.perf_counter()
     emb = load_embedder()
     load = time.perf_counter() - t
     emb.encode(["warm up"])
+    model_mb = rss_mb()["rss"] - before
     times = []
     for _ in range(repeat):
         for q in queries:
             t = time.perf_counter()
             emb.encode([q])
             times.append((time.perf_counter() - t) * 1000)
-    return load, times
+    return load, times, model_mb
 
 
-def report(results: list[dict], enc: tuple[float, list[float]] | None, note: str = "") -> None:
+def report(results: list[dict], enc: tuple[float, list[float], float] | None, note: str = "") -> None:
     note = f"; {note}" if note else ""
     for r in results:
         lat = r["latency_ms"]
@@ -213,11 +218,12 @@ def report(results: list[dict], enc: tuple[float, list[float]] | None, note: str
         print(f"| RSS after open + first query, MB | {r['rss_after_open_mb']['rss']:.0f} |")
         print(f"| peak RSS (VmHWM) after the whole run, MB | {r['rss_end_mb']['hwm']:.0f} |")
     if enc is not None:
-        load, times = enc
+        load, times, model_mb = enc
         m, p = _q(times)
         print(f"\n## Real model query encoding (packaged all-MiniLM-L6-v2, CPU{note})")
         print("| figure | value |\n|---|---|")
         print(f"| model load, s | {load:.1f} |")
+        print(f"| resident memory the model adds (torch already loaded), MB | {model_mb:.0f} |")
         print(f"| encode one query, ms | median {m:.1f}, p95 {p:.1f} |")
         print("\nIn production a new query's semantic/hybrid latency = the row above + this encode")
         print("(repeated queries hit the Searcher's 1,024-entry query-vector cache).")

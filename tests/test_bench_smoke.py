@@ -19,12 +19,16 @@ def test_bench_search_core_on_30_cases(tmp_path, capsys):
             assert all(t > 0 for t in out["latency_ms"][f"{mode}/{fkey}"])
     assert out["rss_end_mb"]["hwm"] > 0
     out.update(import_s=0.0, process_to_first_answer_s=0.0)
-    bench_search.report([out], (1.0, [5.0, 6.0]))
+    assert len(out["latency_ms"]["whoosh/none"]) == 3  # the before-figure: Whoosh's own search
+    bench_search.report([out], (1.0, [5.0, 6.0], 90.0))
     printed = capsys.readouterr().out
     assert "| hybrid | countries=PA, 2005-2020 |" in printed and "encode one query" in printed
+    assert "Whoosh's own search" in printed
 
 
 def test_bench_web_paths():
     assert len(bench_web.paths("keyword-repeat")) == 1
+    unique = bench_web.paths("unique", 50)
+    assert len(set(unique)) == 50  # no two requests of the no-cache scenario are the same
     mixed = bench_web.paths("mixed")
     assert any("mode=semantic" in p for p in mixed) and any("countries=PA" in p for p in mixed)
