@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +184,8 @@ def build_index(
         report.indexed = len(changed)
         if reuse is not None:  # a build swapped in meanwhile may make a reused (body-less) case "changed"
             cases = [_reload(c) if c.id in changed and reuse.line(c) else c for c in cases]
+            # unchanged files whose kept ``related`` links changed: same text and vectors, new records
+            cases = [_relink(c) if reuse.stale(c) else c for c in cases]
         if not report.full and not changed and not removed:
             report.seconds = time.perf_counter() - t0
             report.build_path = prev
@@ -239,6 +241,12 @@ def _reload(case: Case) -> Case:
     if fresh is None:
         raise IndexError_(f"{case.path} changed during the build: run `caselib index` again")
     return fresh
+
+
+def _relink(stand_in: Case) -> Case:
+    """The full case behind a reused stand-in, with the ``related`` links the loader kept."""
+    fresh = _reload(stand_in)
+    return replace(fresh, meta=dict(fresh.meta, related=stand_in.related), related_declared=tuple(fresh.related))
 
 
 def _needs_full(prev: dict | None, model_name: str | None, full: bool) -> tuple[bool, str]:

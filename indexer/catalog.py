@@ -80,54 +80,64 @@ def _lines(data: bytes | mmap.mmap, offsets: list[int]) -> list[tuple[int, int]]
 class Reuse:
     """Cases of a previous build, found by (path, sha256): unchanged files skip parsing and validation.
 
-    A reused case carries only the front matter the catalog keeps (enough for facets, fusion and
-    ``related`` checks); its light and full records are copied byte for byte into the next build."""
+    A reused case is a stand-in: its id, path, hash, ``related`` ids and the lines of ``id`` and
+    ``related`` (what the loader checks across cases). Everything else the next build needs is
+    copied from the previous build: catalog columns, light and full records byte for byte, keyword
+    postings and vectors by case id. No record is parsed (at 10,000 cases that saved ~0.5 s of a
+    one-case update)."""
 
     def __init__(self, build: Path):
-        cols = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
-        records = (build / "records.jsonl").read_bytes()
-        docs = (build / "docs.jsonl").read_bytes()
-        spans = zip(
-            cols["ids"],
-            cols["paths"],
-            cols["hashes"],
-            _lines(records, cols["record_offsets"]),
-            _lines(docs, cols["doc_offsets"]),
-            strict=True,
-        )
-        self._by_key = {(p, h): (cid, records[a:b], docs[c:d]) for cid, p, h, (a, b), (c, d) in spans}
-        self._lines: dict[str, tuple[bytes, bytes]] = {}
+        self.cols = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
+        self._records = (build / "records.jsonl").read_bytes()
+        self._docs = (build / "docs.jsonl").read_bytes()
+        self._record_spans = _lines(self._records, self.cols["record_offsets"])
+        self._doc_spans = _lines(self._docs, self.cols["doc_offsets"])
+        self._by_key = {(p, h): r for r, (p, h) in enumerate(zip(self.cols["paths"], self.cols["hashes"], strict=True))}
+        self._rows: dict[str, int] = {}  # id of a reused case -> its row in the previous build
 
     def __call__(self, path: str, digest: str) -> Case | None:
-        found = self._by_key.get((path, digest))
-        if found is None:
+        row = self._by_key.get((path, digest))
+        if row is None:
             return None
-        cid, light, full = found
-        rec = json.loads(light)
-        self._lines[cid] = (light, full)
-        meta = {k: rec[k] for k in LIGHT_KEYS if rec.get(k) is not None}
+        cid = self.cols["ids"][row]
+        related = self.cols["related"][row]
+        id_line, related_line = self.cols["lines"][row]
+        self._rows[cid] = row
         return Case(
             id=cid,
             path=path,
-            meta=meta,
+            meta={"id": cid, "related": related} if related else {"id": cid},
             body="",
             sections=(),
             content_hash=digest,
-            key_lines=rec.get("key_lines") or {},
+            key_lines={"id": id_line, "related": related_line},
         )
 
-    def _reused(self, case: Case) -> tuple[bytes, bytes] | None:
-        return self._lines.get(case.id) if case.body == "" and not case.sections else None
+    def stale(self, case: Case) -> bool:
+        """True when a reused case's stored records show other ``related`` links than the loader kept
+        this time (a case it links to was removed or added): they must be written afresh."""
+        row = self.row(case)
+        return row is not None and case.related != self.cols["related_shown"][row]
+
+    def row(self, case: Case) -> int | None:
+        """The previous build's row of a reused (stand-in) case, else None."""
+        return self._rows.get(case.id) if case.body == "" and not case.sections else None
 
     def line(self, case: Case) -> bytes | None:
         """The stored full record of a reused case, as written in the previous build."""
-        found = self._reused(case)
-        return found[1] if found else None
+        row = self.row(case)
+        if row is None:
+            return None
+        a, b = self._doc_spans[row]
+        return self._docs[a:b]
 
     def light_line(self, case: Case) -> bytes | None:
         """The stored light record of a reused case."""
-        found = self._reused(case)
-        return found[0] if found else None
+        row = self.row(case)
+        if row is None:
+            return None
+        a, b = self._record_spans[row]
+        return self._records[a:b]
 
 
 def reuse_from(build: Path) -> Reuse:
@@ -149,29 +159,56 @@ def encode_light(case: Case) -> bytes:
 
 
 def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reuse: Reuse | None = None) -> None:
-    """catalog.json (columns), records.jsonl (light records) and docs.jsonl (full records), in row order."""
+    """catalog.json (columns), records.jsonl (light records) and docs.jsonl (full records), in row order.
+
+    Reused cases' columns are copied from the previous build (``reuse``); others come from the case."""
+    prev = reuse.cols if reuse is not None else None
+    old_rows = [reuse.row(c) if reuse is not None else None for c in cases]
     light = [((reuse.light_line(c) if reuse else None) or encode_light(c)) for c in cases]
+    keys = ("titles", "titles_original", "start_year", "last_reviewed", "related", "related_shown")
+    cols: dict[str, list] = {k: [] for k in keys}
+    cols["lines"] = []
     facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
-    reviewed: list[str] = []
-    for row, case in enumerate(cases):
+    for row, (case, old) in enumerate(zip(cases, old_rows, strict=True)):
+        if old is not None:
+            for key in cols:
+                cols[key].append(prev[key][old])
+            continue
+        cols["titles"].append(case.title)
+        cols["titles_original"].append(case.title_original or "")
+        cols["start_year"].append(case.start_year)
+        cols["last_reviewed"].append(str((case.meta.get("documentation") or {}).get("last_reviewed") or ""))
+        # as written (a stand-in is rebuilt from it) and as shown (unknown ids dropped)
+        cols["related"].append(list(case.related_declared) if case.related_declared is not None else case.related)
+        cols["related_shown"].append(case.related)
+        cols["lines"].append([case.key_lines.get("id", 2), case.key_lines.get("related", 1)])
         for name, values in case.facet_values().items():
             if name in facets:
                 for v in values:
                     facets[name].setdefault(v, []).append(row)
-        reviewed.append(str((case.meta.get("documentation") or {}).get("last_reviewed") or ""))
-    cols = {
+    if prev is not None:  # reused rows' facet values: the previous incidences, renumbered
+        old_to_new = np.full(len(prev["ids"]), -1, dtype=np.int64)
+        for row, old in enumerate(old_rows):
+            if old is not None:
+                old_to_new[old] = row
+        for name, table in prev["facets"].items():
+            for value, rows in table.items():
+                moved = old_to_new[np.asarray(rows, dtype=np.int64)]
+                moved = moved[moved >= 0]
+                if len(moved):
+                    merged = facets[name].setdefault(value, [])
+                    merged.extend(moved.tolist())
+                    merged.sort()
+    out = {
         "ids": [c.id for c in cases],
-        "titles": [c.title for c in cases],
-        "titles_original": [c.title_original or "" for c in cases],
-        "start_year": [c.start_year for c in cases],
-        "last_reviewed": reviewed,
+        **cols,
         "paths": [c.path for c in cases],
         "hashes": [c.content_hash for c in cases],
         "record_offsets": _write_lines(path / "records.jsonl", light),
         "doc_offsets": _write_lines(path / "docs.jsonl", full_records),
         "facets": facets,
     }
-    (path / "catalog.json").write_text(json.dumps(cols, ensure_ascii=False), encoding="utf-8")
+    (path / "catalog.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 
 def encode_full(case: Case) -> bytes:

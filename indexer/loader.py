@@ -177,7 +177,7 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
                 )
             )
             meta = dict(case.meta, related=[r for r in case.related if r in stems])
-            by_id[cid] = replace(case, meta=meta)
+            by_id[cid] = replace(case, meta=meta, related_declared=tuple(case.related))
     result.cases = sorted(by_id.values(), key=lambda c: c.id)
     result.problems.sort(key=lambda p: (p.path, p.line))
     return result

@@ -57,6 +57,8 @@ class Case:
     content_hash: str
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # top-level key -> file line
+    # the ``related`` ids as written, when the loader dropped some (unknown ids) from ``meta``
+    related_declared: tuple[str, ...] | None = field(default=None, compare=False)
 
     # Convenience accessors over the front matter (validated, so keys exist).
     @property
