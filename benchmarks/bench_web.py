@@ -46,12 +46,14 @@ from urllib.parse import urlencode
 from benchmarks.bench_search import QUERIES, ensure_index
 
 SERVER = """
+import logging
 import sys
 from pathlib import Path
 from waitress import create_server
 from indexer.embedders import HashEmbedder
 from indexer.search import Searcher
 from webapp import create_app
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" lines under load
 index_dir = Path(sys.argv[1])
 searcher = Searcher.open(index_dir, embedder=HashEmbedder(dim=384, name="hash-bench"))
 app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})

@@ -86,8 +86,13 @@ class Reuse:
     postings and vectors by case id. No record is parsed (at 10,000 cases that saved ~0.5 s of a
     one-case update)."""
 
+    NEEDS = ("ids", "paths", "hashes", "related", "related_shown", "lines", "record_offsets", "doc_offsets", "facets")
+
     def __init__(self, build: Path):
         self.cols = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
+        missing = [k for k in self.NEEDS if k not in self.cols]
+        if missing:  # a catalog written by another version: the caller validates every file instead
+            raise KeyError(f"{build / 'catalog.json'} has no column(s) {', '.join(missing)}")
         self._records = (build / "records.jsonl").read_bytes()
         self._docs = (build / "docs.jsonl").read_bytes()
         self._record_spans = _lines(self._records, self.cols["record_offsets"])
