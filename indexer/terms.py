@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from math import log
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +117,12 @@ def collect(
         counts.append(len(parts_k[-1]))
     doc_ptr = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(counts, out=doc_ptr[1:])
-    cat = lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt)  # noqa: E731
     lens = np.stack(lengths) if lengths else np.zeros((0, len(fields)), dtype=np.int32)
-    return Postings(keys, ids, doc_ptr, cat(parts_k, np.int32), cat(parts_w, np.float32), lens)
+    return Postings(keys, ids, doc_ptr, _concat(parts_k, np.int32), _concat(parts_w, np.float32), lens)
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:  # noqa: ANN001 - a numpy dtype
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
 
 
 def write(path: Path, post: Postings, fields: Sequence[str], boosts: dict[str, float], b: float, k1: float) -> None:
@@ -209,8 +211,3 @@ class TermMatrix:
         if not idx:
             return np.zeros(self.n, dtype=np.float64)
         return np.bincount(np.concatenate(idx), weights=np.concatenate(wts), minlength=self.n)
-
-
-def idf_of(n: int, df: int) -> float:
-    """Scalar form of ``lucene_idf`` (for tests and messages)."""
-    return log(1 + (n - df + 0.5) / (df + 0.5))
