@@ -450,7 +450,9 @@ def serve(
         searcher = Searcher.open(index_dir, embedder=embedder)
     except IndexError_ as exc:
         _fail(exc)
-    searcher.embed_query("warm up")  # the first real query should not pay for model start-up
+    # the first real visitor should not pay for model start-up or the lazily built name and title tables
+    searcher.search("warm up", mode="hybrid")
+    searcher.search("")
     from webapp import create_app
 
     app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
