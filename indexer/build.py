@@ -148,7 +148,7 @@ def build_index(
                 model_name = embedder.name if embedder is not None else (model or default_model())
                 if not _needs_full(read_manifest(prev_build), model_name, False)[0]:
                     reuse = reuse_from(prev_build)
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError):
                 reuse = None  # an unreadable previous build: validate everything
         result = load_library(source if isinstance(source, list) else [source], reuse=reuse)
     errors = result.errors(strict)
@@ -246,6 +246,8 @@ def _reload(case: Case) -> Case:
 def _relink(stand_in: Case) -> Case:
     """The full case behind a reused stand-in, with the ``related`` links the loader kept."""
     fresh = _reload(stand_in)
+    if fresh.content_hash != stand_in.content_hash:  # edited since it was read: its index entries would be stale
+        raise IndexError_(f"{stand_in.path} changed during the build: run `caselib index` again")
     return replace(fresh, meta=dict(fresh.meta, related=stand_in.related), related_declared=tuple(fresh.related))
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import mmap
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +228,8 @@ class Records(Sequence):
                 mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
             )
         self._spans = np.array(_lines(self._data, list(offsets)), dtype=np.int64).reshape(-1, 2)
-        self._cached = lru_cache(maxsize=RECORD_CACHE)(self._parse)
+        self._cache: dict[int, dict[str, Any]] = {}  # parsed records (emptied when full); no cycle, so a
+        # replaced build's mapping is released as soon as its Catalog is
 
     def _parse(self, row: int) -> dict[str, Any]:
         a, b = self._spans[row]
@@ -246,7 +246,12 @@ class Records(Sequence):
             row += len(self)
         if not 0 <= row < len(self):
             raise IndexError(row)
-        return self._cached(row)
+        found = self._cache.get(row)
+        if found is None:
+            if len(self._cache) >= RECORD_CACHE:
+                self._cache.clear()
+            found = self._cache[row] = self._parse(row)
+        return found
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for row in range(len(self)):  # not cached: a full pass would only evict the useful entries
@@ -266,7 +271,8 @@ class Catalog:
         self.start_year = np.array(cols["start_year"], dtype=np.int32)
         self._doc_offsets = np.array(cols["doc_offsets"], dtype=np.int64)
         self.records = Records(path / "records.jsonl", cols["record_offsets"])
-        if not (len(self.titles) == len(self.start_year) == len(self._doc_offsets) == len(self.records) == n):
+        lengths = {len(cols[k]) for k in ("titles", "titles_original", "start_year", "last_reviewed", "doc_offsets")}
+        if lengths | {len(self.records)} != {n}:
             raise ValueError(f"the catalog columns of {path} have different lengths")
         # each facet as (value names, incidence rows, incidence value index): masks and counts are bincounts
         self.facet_values: dict[str, list[str]] = {}

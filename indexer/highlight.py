@@ -46,6 +46,8 @@ def _matches(text: str, terms: dict[str, set[str]]) -> list[tuple[int, int]]:
         word = m.group()
         hit = verdicts.get(word)
         if hit is None:
+            if len(verdicts) > 50_000:  # a query paged through many long cases: start afresh
+                verdicts.clear()
             hit = verdicts[word] = any(_analysed(lang, word) in wanted for lang, wanted in wanted_by_lang)
         if hit:
             spans.append(m.span())

@@ -375,7 +375,9 @@ class KeywordIndex:
             if len(folded) >= 4 and not folded.isdigit() and folded not in all_stopwords() and not self.knows(folded):
                 with self._lock:
                     # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
-                    found = self._searcher.corrector(SPELL).suggest(folded, limit=4, maxdist=2, prefix=1)
+                    found = self._searcher.corrector(SPELL).suggest(folded, limit=8, maxdist=2, prefix=1)
+                # Whoosh still lists words of cases deleted by incremental updates: keep live ones
+                found = [w for w in found if self.knows(w)][:4]
                 if found:  # Whoosh orders them by frequency only: put the closest first
                     options.append(sorted(found, key=lambda w, f=folded: edit_distance(f, w)))
                     changed = True
@@ -451,4 +453,7 @@ def _load_forms(path: Path) -> dict[str, str]:
 
 
 def _save_forms(path: Path, forms: dict[str, str]) -> None:
-    (path / "forms.json").write_text(json.dumps(forms, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    # written beside and renamed: forms.json may be a hard link to the live build's file (never rewrite it)
+    tmp = path / "forms.json.tmp"
+    tmp.write_text(json.dumps(forms, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path / "forms.json")

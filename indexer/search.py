@@ -203,7 +203,7 @@ class Searcher:
             )
         try:
             state = _State(build, self.result_cache)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError) as exc:  # EOFError: an empty .npy file
             raise IndexMissingError(
                 f"the index at {build} is damaged ({exc.__class__.__name__}: {exc}); rebuild it with "
                 f"`caselib index --full --index {self.index_dir}`"
@@ -398,7 +398,10 @@ class Searcher:
         dense[~mask] = 0.0
         rows = np.flatnonzero(dense > 0)
         if limit is not None and len(rows) > limit:
-            rows = rows[np.argpartition(-dense[rows], limit - 1)[:limit]]
+            # the top ``limit``; among cases tied with the last one, the lowest rows (as a full sort would)
+            kth = np.partition(dense[rows], len(rows) - limit)[len(rows) - limit]
+            above, tied = rows[dense[rows] > kth], rows[dense[rows] == kth]
+            rows = np.concatenate([above, tied[: limit - len(above)]])
         rows = rows[np.lexsort((rows, -dense[rows]))]
         return rows, dense[rows]
 

@@ -182,6 +182,9 @@ class TermMatrix:
         self.cases = np.load(path / "cases.npy", mmap_mode="r")
         self.weights = np.load(path / "weights.npy", mmap_mode="r")
         self.n = len(self.ids)
+        nnz = int(self.ptr[-1]) if len(self.ptr) else -1
+        if len(self.ptr) != len(keys) + 1 or len(self.cases) != nnz or len(self.weights) != nnz:
+            raise ValueError(f"the keyword matrix at {path} is inconsistent (keys, pointers and postings differ)")
 
     @classmethod
     def open(cls, path: Path) -> TermMatrix:

@@ -88,11 +88,22 @@ def _truncate_catalog(build: Path) -> None:
     path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 2)])
 
 
+def _empty_weights(build: Path) -> None:
+    (build / "keyword" / "terms" / "weights.npy").write_bytes(b"")  # e.g. a power cut before the data hit the disk
+
+
+def _empty_centroids(build: Path) -> None:
+    (build / "vectors" / "centroids.npy").write_bytes(b"")
+
+
 def _empty_manifest(build: Path) -> None:
     (build / "manifest.json").write_text("")
 
 
-@pytest.mark.parametrize("damage", [_delete_keyword, _truncate_vectors, _truncate_catalog, _empty_manifest])
+@pytest.mark.parametrize(
+    "damage",
+    [_delete_keyword, _truncate_vectors, _truncate_catalog, _empty_manifest, _empty_weights, _empty_centroids],
+)
 def test_damaged_index_is_refused_with_a_rebuild_hint_and_served_as_503(lib, ix, damage):
     build_index(lib, ix, embedder=EMB, log=quiet, progress=False)
     damage(current_build(ix))

@@ -161,3 +161,34 @@ def test_incremental_centroids_equal_a_full_build(tmp_path, cases_dir, hash_embe
     assert a.case_ids() == b.case_ids()
     np.testing.assert_allclose(a.centroids.astype(np.float32), b.centroids.astype(np.float32), atol=1e-3)
     assert np.abs(a.centroids.astype(np.float32)).sum(axis=1).min() > 0  # no case left without a centroid
+
+
+def test_hybrid_candidates_tied_at_the_cut_keep_the_lowest_rows():
+    from types import SimpleNamespace
+
+    from indexer.search import Searcher
+
+    dense = np.array([0.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0, 0.5])
+    st = SimpleNamespace(keyword=SimpleNamespace(scores=lambda q: dense.copy()))
+    rows, scores = Searcher._keyword(st, "q", np.ones(len(dense), dtype=bool), {}, (None, None), 4)
+    assert rows.tolist() == [4, 1, 2, 3] and scores.tolist() == [3.0, 2.0, 1.0, 1.0]
+    every, _ = Searcher._keyword(st, "q", np.ones(len(dense), dtype=bool), {}, (None, None), None)
+    assert every.tolist() == [4, 1, 2, 3, 5, 6, 7]
+
+
+def test_an_incremental_build_never_rewrites_the_live_builds_files(tmp_path, cases_dir, hash_embedder):
+    """Unchanged Whoosh files are hard-linked into the next build; forms.json must not be written through the link."""
+    lib = tmp_path / "cases"
+    shutil.copytree(cases_dir, lib)
+    ix = tmp_path / "ix"
+    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    live = current_build(ix)
+    before = {p.name: p.read_bytes() for p in (live / "keyword").iterdir() if p.is_file()}
+    case = sorted(lib.glob("*.md"))[0]
+    case.write_text(case.read_text(encoding="utf-8") + "\nUn informe sobre el ñandúbay.\n", encoding="utf-8")
+    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    assert current_build(ix) != live
+    after = {p.name: p.read_bytes() for p in (live / "keyword").iterdir() if p.is_file()}
+    assert after == before
+    new_forms = (current_build(ix) / "keyword" / "forms.json").read_text(encoding="utf-8")
+    assert "ñandúbay" in new_forms  # a new accented spelling: the new build's forms.json changed
