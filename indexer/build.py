@@ -307,12 +307,12 @@ def _vectors(
     for row, case in enumerate(cases):
         if case.id not in changed and case.id in old_rows:
             cent_src[row] = old_case_row[case.id]
-            for i in old_rows[case.id]:
-                copy_dest.append(len(lines))
-                copy_src.append(i)
-                lines.append(old_lines[i])
-                hashes.append(old_chunk_hashes[i])
-                rows.append(row)
+            span = old_rows[case.id]  # whole ranges at a time: this loop sees every chunk of the library
+            copy_dest.extend(range(len(lines), len(lines) + len(span)))
+            copy_src.extend(span)
+            lines.extend(old_lines[span.start : span.stop])
+            hashes.extend(old_chunk_hashes[span.start : span.stop])
+            rows.extend([row] * len(span))
             continue
         for chunk in chunk_case(case, get_embedder().count_tokens):
             if chunk.hash in by_hash:
