@@ -5,7 +5,8 @@
 For each size the server runs in its own process (so its RSS is its own): the app from
 ``webapp.create_app`` with a warm ``Searcher`` on ``INDEX_ROOT/ix<N//1000>k`` (the 384-d
 ``hash-bench`` index of ``bench_search``), served by waitress with 8 threads on 127.0.0.1 and a
-free port, as ``caselib serve --no-index`` does (that command loads its model by name, and only
+free port, with the same malloc settings (``indexer.memory.tune_malloc``), as
+``caselib serve --no-index`` does (that command loads its model by name, and only
 "hash-test*" names give a hash embedder, of 64 dimensions, so it cannot open these indexes).
 A Python client then sends, over keep-alive connections from ``--concurrency`` threads, at most
 ``--requests`` requests or for at most ``--duration`` seconds, whichever ends first:
@@ -51,8 +52,14 @@ import sys
 from pathlib import Path
 from waitress import create_server
 from indexer.embedders import HashEmbedder
+from indexer.memory import tune_malloc
 from indexer.search import Searcher
 from webapp import create_app
+tune_malloc()  # as caselib serve does
+if len(sys.argv) > 3 and sys.argv[3] == "model":  # resident like production's (it does not answer queries here)
+    from indexer.embedders import load_embedder
+    resident_model = load_embedder()
+    resident_model.encode(["warm up"])
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" lines under load
 index_dir = Path(sys.argv[1])
 searcher = Searcher.open(index_dir, embedder=HashEmbedder(dim=384, name="hash-bench"))
@@ -72,13 +79,14 @@ def proc_status(pid: int) -> dict[str, float]:
     return out
 
 
-def start_server(index_dir: Path, threads: int = 8) -> tuple[subprocess.Popen, int, float]:
-    """The server process, its port, and seconds from spawn to the first answered search."""
+def start_server(index_dir: Path, threads: int = 8, model: bool = False) -> tuple[subprocess.Popen, int, float]:
+    """The server process, its port, and seconds from spawn to the first answered search.
+
+    ``model``: also load the packaged model into the server, so its memory is counted."""
     t = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(index_dir), str(threads)], stdout=subprocess.PIPE, text=True, env=env
-    )
+    args = [sys.executable, "-c", SERVER, str(index_dir), str(threads), "model" if model else "-"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     if not line.startswith("PORT "):
         proc.kill()
@@ -217,6 +225,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     ap.add_argument("--wrk", action="store_true", help="also measure keyword-repeat with Debian's wrk")
+    ap.add_argument(
+        "--with-model",
+        action="store_true",
+        help="load the packaged model into the server too (resident, as in production; queries still use the "
+        "hash-bench vectors), so the memory figures include it",
+    )
     ap.add_argument("--note", default="", help="a remark printed with each table (e.g. 'idle machine')")
     args = ap.parse_args()
     _free_port_check()
@@ -225,7 +239,7 @@ def main() -> None:
     note = f"; {args.note}" if args.note else ""
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         index_dir = ensure_index(size, args.index_root, args.index_root)
-        proc, port, cold = start_server(index_dir, args.threads)
+        proc, port, cold = start_server(index_dir, args.threads, args.with_model)
         try:
             rows = {
                 kind: load(port, paths(kind, args.requests), args.requests, args.duration, args.concurrency)

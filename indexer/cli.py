@@ -437,8 +437,10 @@ def serve(
     """Update the index if needed, then serve the web app (waitress) with a warm searcher."""
     from .build import IndexError_, build_index
     from .embedders import load_embedder
+    from .memory import tune_malloc
     from .search import Searcher
 
+    tune_malloc()  # before the server's threads exist
     embedder = load_embedder(model)
     try:
         if not no_index:

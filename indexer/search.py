@@ -137,21 +137,28 @@ class _State:
         self.vectors = VectorIndex.open(build / "vectors")
         if self.keyword.terms.ids != self.catalog.ids:
             raise ValueError("the keyword matrix and the catalog list different cases")
-        self._names: dict[str, list[str]] | None = None
+        self._names: dict[str, int | list[int]] | None = None
         self.results = LRU(result_cache)  # answers of this build: repeated searches cost a lookup
 
-    def names(self) -> dict[str, list[str]]:
-        """Normalised title, original title, parenthesised aliases and id -> case ids (built once)."""
+    def names(self) -> dict[str, int | list[int]]:
+        """Normalised title, original title, parenthesised aliases and id -> catalog row (a list when
+        several cases share a name); built once (a row, not a list, keeps it small at 100,000 cases)."""
         if self._names is None:
-            names: dict[str, list[str]] = {}
+            names: dict[str, int | list[int]] = {}
             cat = self.catalog
-            for cid, title, original in zip(cat.ids, cat.titles, cat.titles_original, strict=True):
+            for row, (cid, title, original) in enumerate(zip(cat.ids, cat.titles, cat.titles_original, strict=True)):
                 forms = {cid.replace("-", " "), title, original}
                 for name in list(forms):
                     forms.update(re.findall(r"\(([^)]+)\)", name))
                     forms.add(re.sub(r"\s*\([^)]*\)", "", name))
                 for form in {_norm(f) for f in forms if f}:
-                    names.setdefault(form, []).append(cid)
+                    known = names.get(form)
+                    if known is None:
+                        names[form] = row
+                    elif isinstance(known, list):
+                        known.append(row)
+                    else:
+                        names[form] = [known, row]
             self._names = names
         return self._names
 
@@ -411,7 +418,8 @@ class Searcher:
         key = _norm(q)
         if len(key) < 3:
             return []
-        rows = (st.catalog.row[cid] for cid in st.names().get(key, []))
+        found = st.names().get(key)
+        rows = [] if found is None else found if isinstance(found, list) else [found]
         return [r for r in rows if mask[r]]
 
     def _hit(self, st: _State, row: int, score: float, positions, best_chunk, terms, lang: str) -> Hit:

@@ -160,23 +160,28 @@ class VectorIndex:
         return self._read(self.rows_of(case_row))
 
     def case_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Best-chunk cosine for every case, and the row of that chunk.
+        """Best-chunk cosine for every case, and every chunk's cosine.
 
         ``query`` is one vector, or several (one per row: readings of the same query), in which
         case each chunk keeps its best similarity over them."""
         if self.n_cases == 0:  # an empty library (its matrix may have no columns either)
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        sims = dot(self.vectors, query)
-        if sims.ndim == 2:
-            sims = sims.max(axis=1)
-        best = np.maximum.reduceat(sims, self.case_starts) if self.n_cases else sims[:0]
-        # row of the best chunk per case: first row in each group reaching the max
-        is_best = sims >= best[self.chunk_case] - 1e-7
-        rows = np.flatnonzero(is_best)
-        first = np.full(self.n_cases, -1, dtype=np.int64)
-        cases, at = np.unique(self.chunk_case[rows], return_index=True)  # rows are sorted: first wins
-        first[cases] = rows[at]
-        return best, first
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+        q = np.asarray(query)
+        if q.ndim == 1:
+            sims = dot(self.vectors, q)
+        else:  # one product per reading, folded into one array (no (chunks x readings) temporary)
+            sims = dot(self.vectors, q[0])
+            for extra in q[1:]:
+                np.maximum(sims, dot(self.vectors, extra), out=sims)
+        return np.maximum.reduceat(sims, self.case_starts), sims
+
+    def best_chunks(self, sims: np.ndarray, case_rows: np.ndarray) -> np.ndarray:
+        """The chunk row of each given case's best chunk (the first one reaching its maximum)."""
+        out = np.empty(len(case_rows), dtype=np.int64)
+        for i, row in enumerate(case_rows):
+            span = self.rows_of(int(row))
+            out[i] = span.start + int(np.argmax(sims[span.start : span.stop]))
+        return out
 
     def search(
         self,
@@ -187,8 +192,8 @@ class VectorIndex:
         relative: float = 0.0,
     ) -> VectorHits:
         """Top ``k`` cases among ``mask`` with cosine >= ``min_score`` and >= ``relative`` x the best."""
-        best, first = self.case_scores(query)
-        scores = best.astype(np.float32).copy()
+        best, sims = self.case_scores(query)
+        scores = best.astype(np.float32, copy=False)
         if relative and len(scores):
             # relative to the best match in the whole library, so a filter can only narrow the results
             min_score = max(min_score, float(scores.max()) * relative)
@@ -202,4 +207,4 @@ class VectorIndex:
             return VectorHits(empty, np.zeros(0, dtype=np.float32), empty)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]
-        return VectorHits(top, scores[top], first[top])
+        return VectorHits(top, scores[top], self.best_chunks(sims, top))
