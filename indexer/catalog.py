@@ -45,7 +45,7 @@ LIGHT_KEYS = (
     "documentation",
     "related",
 )
-RECORD_CACHE = 4096  # parsed light records kept per build
+RECORD_CACHE = 1024  # parsed light records kept per build
 
 
 def light_record(case: Case) -> dict[str, Any]:
