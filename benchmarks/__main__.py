@@ -8,7 +8,8 @@ Runs, one after the other (never in parallel: they would measure each other):
    one-case incremental update at 10,000 cases;
 2. ``bench_search``: cold start, warm latency per mode with and without a filter, peak RSS, at
    each size, and the real model's query-encoding time;
-3. ``bench_web``: requests/s, latency and errors of the served app at each size.
+3. ``bench_web``: requests/s, latency and errors of the served app at each size, and the server's
+   peak RSS with the packaged model resident (as in production).
 
 Synthetic libraries and their hash-embedder indexes are generated under ``--root`` when missing
 (the 100,000-case library takes about 40 minutes to build here, once). ``--quick`` shrinks every
@@ -50,7 +51,7 @@ def main() -> None:
         repeat = "1" if args.quick else "3"
         run(["benchmarks.bench_search", "--sizes", sizes, "--index-root", args.root, "--repeat", repeat, *note])
     if "web" not in skip:
-        web = ["benchmarks.bench_web", "--sizes", sizes, "--index-root", args.root, *note]
+        web = ["benchmarks.bench_web", "--sizes", sizes, "--index-root", args.root, "--with-model", *note]
         web += ["--requests", "300", "--duration", "10"] if args.quick else ["--requests", "3000", "--duration", "20"]
         if shutil.which("wrk"):
             web.append("--wrk")

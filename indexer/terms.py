@@ -177,13 +177,19 @@ class TermMatrix:
         self.path = path
         self.ids: list[str] = json.loads((path / "ids.json").read_text(encoding="utf-8"))
         keys: list[str] = json.loads((path / "keys.json").read_text(encoding="utf-8"))
-        self.key_id = {k: i for i, k in enumerate(keys)}
+        # sorted UTF-8 keys and their rows, looked up by binary search: a dict of 334,000 keys took
+        # ~40 MB at 100,000 cases, these arrays ~15 MB
+        encoded = np.array([k.encode("utf-8") for k in keys], dtype=bytes) if keys else np.zeros(0, dtype="S1")
+        self._order = np.argsort(encoded, kind="stable")
+        self._sorted = encoded[self._order]
+        n_keys = len(keys)
+        del keys
         self.ptr = np.load(path / "ptr.npy", mmap_mode="r")
         self.cases = np.load(path / "cases.npy", mmap_mode="r")
         self.weights = np.load(path / "weights.npy", mmap_mode="r")
         self.n = len(self.ids)
         nnz = int(self.ptr[-1]) if len(self.ptr) else -1
-        if len(self.ptr) != len(keys) + 1 or len(self.cases) != nnz or len(self.weights) != nnz:
+        if len(self.ptr) != n_keys + 1 or len(self.cases) != nnz or len(self.weights) != nnz:
             raise ValueError(f"the keyword matrix at {path} is inconsistent (keys, pointers and postings differ)")
 
     @classmethod
@@ -191,7 +197,12 @@ class TermMatrix:
         return cls(path)
 
     def row(self, field: str, term: str) -> int | None:
-        return self.key_id.get(f"{field}\t{term}")
+        """The matrix row of (field, term), or None when no case has that term in that field."""
+        key = f"{field}\t{term}".encode("utf-8")
+        i = int(np.searchsorted(self._sorted, key))
+        if i < len(self._sorted) and self._sorted[i] == key:
+            return int(self._order[i])
+        return None
 
     def docs(self, field: str, term: str) -> np.ndarray:
         """Rows of the cases holding ``term`` in ``field`` (ascending)."""
