@@ -198,7 +198,7 @@ class TermMatrix:
 
     def row(self, field: str, term: str) -> int | None:
         """The matrix row of (field, term), or None when no case has that term in that field."""
-        key = f"{field}\t{term}".encode("utf-8")
+        key = f"{field}\t{term}".encode()
         i = int(np.searchsorted(self._sorted, key))
         if i < len(self._sorted) and self._sorted[i] == key:
             return int(self._order[i])
