@@ -5,7 +5,7 @@ Files of a build::
     catalog.json    columns, in row order: ids, titles, start years, last-reviewed dates, paths,
                     hashes, offsets, and each facet as value -> rows
     records.jsonl   one light record per case (what result lists and case cards show)
-    docs.jsonl      one full record per case (front matter, body, sections), read for case pages
+    docs.jsonl      one full record per case (front matter, body sections), read for case pages
 
 Only the columns live in memory; a light record is parsed from the memory-mapped
 ``records.jsonl`` when asked for (recent ones cached), so a 100,000-case catalog costs tens
@@ -59,10 +59,11 @@ def light_record(case: Case) -> dict[str, Any]:
 
 
 def full_record(case: Case) -> dict[str, Any]:
+    """What a case page needs. The body is kept as its sections only (storing both doubled the
+    file every incremental build rewrites)."""
     return {
         "id": case.id,
         "meta": case.meta,
-        "body": case.body,
         "sections": [{"key": s.key, "heading": s.heading, "text": s.text} for s in case.sections],
         "path": case.path,
         "hash": case.content_hash,

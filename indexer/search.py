@@ -267,7 +267,7 @@ class Searcher:
 
     # --- records ----------------------------------------------------------------------
     def get(self, case_id: str) -> dict[str, Any] | None:
-        """Full record of a case (front matter, body, sections), or None."""
+        """Full record of a case (front matter and body sections), or None."""
         return self._state.catalog.full(case_id)
 
     def record(self, case_id: str) -> dict[str, Any] | None:

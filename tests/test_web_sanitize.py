@@ -92,7 +92,8 @@ def hostile_client(tmp_path_factory, cases_dir):
     assert report.indexed == 1, report.problems
     searcher = Searcher.open(index_dir, embedder=embedder)
     record = searcher.get(CASE)
-    assert TITLE_HOSTILE in record["meta"]["title"] and "<script>alert(1)</script>" in record["body"]
+    body = "".join(s["text"] for s in record["sections"])
+    assert TITLE_HOSTILE in record["meta"]["title"] and "<script>alert(1)</script>" in body
     app = create_app({"SEARCHER": searcher, "TESTING": True})
     return app.test_client()
 
