@@ -2,20 +2,22 @@
 
     python -m benchmarks.bench_search --sizes 1000,10000 [--index-root DIR] [--queries N] [--repeat R]
 
-For each size N the index ``INDEX_ROOT/ix<N//1000>k`` (e.g. /tmp/ix10k) is opened, built from
-``/tmp/syn<N//1000>k`` if it does not exist (generated with ``benchmarks.synth`` when missing),
+For each size N the index ``INDEX_ROOT/ix<N//1000>k`` (e.g. /tmp/ix10k) is opened, built (or
+brought up to date) from ``/tmp/syn<N//1000>k`` (generated with ``benchmarks.synth`` when missing),
 always with ``HashEmbedder(dim=384, name="hash-bench")``: vectors of the real shape, no model, so
 these are search-path figures, never quality figures. Each size runs in a fresh subprocess so that
 cold start and peak RSS (VmHWM) belong to that size alone.
 
 Per size: cold start (``Searcher.open`` and the first hybrid query), warm latency of
 ``Searcher.search`` per mode (keyword, semantic, hybrid) without and with a filter
-(countries=PA, years 2005-2020), median and p95 over every query x repeat, and a reference
-measured in the same process: the raw cost of the parts (one Whoosh search of the parsed query,
-top 100, same filter; one ``VectorIndex.case_scores`` matrix product), so the ratio shows what
-``Searcher`` adds (fusion, facets, snippets, suggestions). Query vectors are cached by the
-Searcher, so warm semantic/hybrid figures exclude encoding; the real model's query-encoding time
-(packaged all-MiniLM-L6-v2) is measured separately and adds to them in production.
+(countries=PA, years 2005-2020), median and p95 over every query x repeat, with the result cache
+off, and a reference measured in the same process: the raw cost of the parts (one sum of the
+query's keyword-matrix rows; one ``VectorIndex.case_scores`` matrix product), so the ratio shows
+what ``Searcher`` adds (fusion, facets, snippets, suggestions). Whoosh's own search of each query
+(top 100, same filter; the keyword engine before issue #8) is timed once per query for comparison.
+Query vectors are cached by the Searcher, so warm semantic/hybrid figures exclude encoding; the
+real model's query-encoding time (packaged all-MiniLM-L6-v2) is measured separately and adds to
+them in production.
 """
 
 from __future__ import annotations
