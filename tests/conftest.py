@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,24 @@ def cases_dir() -> Path:
 @pytest.fixture(scope="session")
 def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
+
+
+@pytest.fixture()
+def library(tmp_path) -> Path:
+    """A writable copy of the shipped cases, for tests that edit, add or remove files."""
+    lib = tmp_path / "cases"
+    shutil.copytree(CASES, lib)
+    return lib
+
+
+@pytest.fixture()
+def build(hash_embedder):
+    """``build(cases, index_dir)``: build or update an index with the fake embedder, quietly."""
+
+    def run(cases: Path, index_dir: Path, **kw):
+        return build_index(cases, index_dir, embedder=hash_embedder, log=lambda m: None, **kw)
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
-from indexer.build import build_index
 from indexer.search import LRU, Searcher
 
 
@@ -18,16 +15,14 @@ def test_repeated_search_is_answered_from_the_cache(hash_searcher):
     assert spanish is not first
 
 
-def test_a_rebuilt_index_is_not_answered_from_the_old_cache(tmp_path, cases_dir, hash_embedder):
-    lib = tmp_path / "cases"
-    shutil.copytree(cases_dir, lib)
+def test_a_rebuilt_index_is_not_answered_from_the_old_cache(tmp_path, library, build, hash_embedder):
     ix = tmp_path / "ix"
-    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     searcher = Searcher.open(ix, embedder=hash_embedder)
     assert searcher.search("quetzalcoatlus", mode="keyword").total == 0
-    case = sorted(lib.glob("*.md"))[0]
+    case = sorted(library.glob("*.md"))[0]
     case.write_text(case.read_text(encoding="utf-8") + "\nThe quetzalcoatlus unit.\n", encoding="utf-8")
-    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     assert searcher.refresh()
     found = searcher.search("quetzalcoatlus", mode="keyword")
     assert found.total == 1 and found.hits[0].id == case.stem
@@ -42,21 +37,19 @@ def test_lru_evicts_the_least_recently_used():
     assert lru.get("b") is None and lru.get("a") == 1 and lru.get("c") == 3 and len(lru) == 2
 
 
-def test_web_pages_follow_a_new_build(tmp_path, cases_dir, hash_embedder):
+def test_web_pages_follow_a_new_build(tmp_path, library, build, hash_embedder):
     from webapp import create_app
 
-    lib = tmp_path / "cases"
-    shutil.copytree(cases_dir, lib)
     ix = tmp_path / "ix"
-    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     searcher = Searcher.open(ix, embedder=hash_embedder)
     client = create_app({"SEARCHER": searcher, "INDEX_DIR": str(ix), "TESTING": True}).test_client()
     url = "/api/search?q=quetzalcoatlus&mode=keyword"
     assert client.get(url).get_json()["total"] == 0
     assert client.get(url).get_json()["total"] == 0  # answered from the page cache
-    case = sorted(lib.glob("*.md"))[0]
+    case = sorted(library.glob("*.md"))[0]
     case.write_text(case.read_text(encoding="utf-8") + "\nThe quetzalcoatlus unit.\n", encoding="utf-8")
-    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     found = client.get(url).get_json()
     assert found["total"] == 1 and found["results"][0]["id"] == case.stem
     page = client.get("/search?q=quetzalcoatlus&mode=keyword")

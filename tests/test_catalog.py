@@ -62,25 +62,19 @@ def test_records_are_parsed_on_demand_and_match_the_columns(catalog):
     assert dates == sorted(dates, reverse=True)
 
 
-def test_incremental_catalog_equals_a_full_build(tmp_path, cases_dir, hash_embedder):
+def test_incremental_catalog_equals_a_full_build(tmp_path, library, build):
     """Reused cases' columns are copied from the previous build; the result must equal a fresh build."""
-    import shutil
-
-    from indexer.build import build_index
-
-    lib = tmp_path / "cases"
-    shutil.copytree(cases_dir, lib)
     inc, full = tmp_path / "inc", tmp_path / "full"
-    build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
-    files = sorted(lib.glob("*.md"))
+    build(library, inc)
+    files = sorted(library.glob("*.md"))
     edited = files[3]
     text = edited.read_text(encoding="utf-8")
     edited.write_text(text.replace("countries: [", "countries: [JM, ", 1), encoding="utf-8")
     removed_text = files[7].read_text(encoding="utf-8")
     files[7].unlink()  # another case links to it: that link is dropped, in the unchanged case's records too
-    report = build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    report = build(library, inc)
     assert not report.full and report.indexed == 1 and report.removed == 1 and report.unchanged > 30
-    build_index(lib, full, embedder=hash_embedder, log=lambda m: None)
+    build(library, full)
     a, b = Catalog(current_build(inc)), Catalog(current_build(full))
     assert a.ids == b.ids and a.titles == b.titles and a.titles_original == b.titles_original
     assert a.start_year.tolist() == b.start_year.tolist() and a.last_reviewed == b.last_reviewed
@@ -93,9 +87,9 @@ def test_incremental_catalog_equals_a_full_build(tmp_path, cases_dir, hash_embed
     linking = [r["id"] for r in b.records if files[7].stem in ((b.full(r["id"])["meta"].get("related")) or [])]
     assert not linking
     files[7].write_text(removed_text, encoding="utf-8")  # back again: the link comes back
-    build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    build(library, inc)
     full2 = tmp_path / "full2"
-    build_index(lib, full2, embedder=hash_embedder, log=lambda m: None)
+    build(library, full2)
     a, b = Catalog(current_build(inc)), Catalog(current_build(full2))
     assert list(a.records) == list(b.records)
     assert [a.full(i) for i in a.ids] == [b.full(i) for i in b.ids]

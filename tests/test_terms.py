@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from indexer.build import build_index, current_build
+from indexer.build import current_build
 from indexer.keyword import KeywordIndex
 
 QUERIES = [
@@ -58,26 +57,24 @@ def test_query_language_is_left_to_whoosh(hash_index):
         kw.close()
 
 
-def test_incremental_matrix_equals_a_full_build(tmp_path, cases_dir, hash_embedder):
+def test_incremental_matrix_equals_a_full_build(tmp_path, library, build):
     """Editing, adding and removing cases updates the weights of every case (idf, average lengths)."""
-    lib = tmp_path / "cases"
-    shutil.copytree(cases_dir, lib)
     inc = tmp_path / "inc"
-    build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    build(library, inc)
     first = current_build(inc)
     before = KeywordIndex.open(first / "keyword")
     before_scores = whoosh_scores(before, "community policing")
     before.close()
-    files = sorted(lib.glob("*.md"))
+    files = sorted(library.glob("*.md"))
     edited = files[0]
     added_text = "\nCommunity policing and police training.\n"
     edited.write_text(edited.read_text(encoding="utf-8") + added_text, encoding="utf-8")
     files[1].unlink()
-    added = lib / "zz-copy.md"
+    added = library / "zz-copy.md"
     text = files[2].read_text(encoding="utf-8")
     stem = files[2].stem
     added.write_text(text.replace(f"id: {stem}", "id: zz-copy", 1), encoding="utf-8")
-    report = build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
+    report = build(library, inc)
     assert not report.full and report.indexed == 2 and report.removed == 1
     old = KeywordIndex.open(first / "keyword")  # the previous build (hard-linked files) is untouched
     try:
@@ -85,7 +82,7 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, cases_dir, hash_embedd
     finally:
         old.close()
     full = tmp_path / "full"
-    build_index(lib, full, embedder=hash_embedder, log=lambda m: None)
+    build(library, full)
     a = KeywordIndex.open(current_build(inc) / "keyword")
     b = KeywordIndex.open(current_build(full) / "keyword")
     try:
@@ -98,12 +95,12 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, cases_dir, hash_embedd
         b.close()
 
 
-def test_damaged_matrix_is_reported(tmp_path, cases_dir, hash_embedder):
+def test_damaged_matrix_is_reported(tmp_path, library, build, hash_embedder):
     from indexer.build import IndexError_
     from indexer.search import Searcher
 
     ix = tmp_path / "ix"
-    build_index(cases_dir, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     (current_build(ix) / "keyword" / "terms" / "ids.json").write_text('["not-a-case"]')
     with pytest.raises(IndexError_, match="rebuild"):
         Searcher.open(ix, embedder=hash_embedder)
@@ -142,20 +139,18 @@ def test_cooccurrence_counts_cases_with_every_word(hash_index):
         kw.close()
 
 
-def test_incremental_centroids_equal_a_full_build(tmp_path, cases_dir, hash_embedder):
+def test_incremental_centroids_equal_a_full_build(tmp_path, library, build):
     """Similar cases after an incremental build: reused centroids plus recomputed ones, as a full build."""
     from indexer.vectors import VectorIndex
 
-    lib = tmp_path / "cases"
-    shutil.copytree(cases_dir, lib)
     inc, full = tmp_path / "inc", tmp_path / "full"
-    build_index(lib, inc, embedder=hash_embedder, log=lambda m: None)
-    files = sorted(lib.glob("*.md"))
+    build(library, inc)
+    files = sorted(library.glob("*.md"))
     for f in (files[0], files[len(files) // 2]):
         f.write_text(f.read_text(encoding="utf-8") + "\nA new paragraph on police training.\n", encoding="utf-8")
     files[-1].unlink()
-    assert not build_index(lib, inc, embedder=hash_embedder, log=lambda m: None).full
-    build_index(lib, full, embedder=hash_embedder, log=lambda m: None)
+    assert not build(library, inc).full
+    build(library, full)
     a = VectorIndex.open(current_build(inc) / "vectors")
     b = VectorIndex.open(current_build(full) / "vectors")
     assert a.case_ids() == b.case_ids()
@@ -176,17 +171,15 @@ def test_hybrid_candidates_tied_at_the_cut_keep_the_lowest_rows():
     assert every.tolist() == [4, 1, 2, 3, 5, 6, 7]
 
 
-def test_an_incremental_build_never_rewrites_the_live_builds_files(tmp_path, cases_dir, hash_embedder):
+def test_an_incremental_build_never_rewrites_the_live_builds_files(tmp_path, library, build):
     """Unchanged Whoosh files are hard-linked into the next build; forms.json must not be written through the link."""
-    lib = tmp_path / "cases"
-    shutil.copytree(cases_dir, lib)
     ix = tmp_path / "ix"
-    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     live = current_build(ix)
     before = {p.name: p.read_bytes() for p in (live / "keyword").iterdir() if p.is_file()}
-    case = sorted(lib.glob("*.md"))[0]
+    case = sorted(library.glob("*.md"))[0]
     case.write_text(case.read_text(encoding="utf-8") + "\nUn informe sobre el ñandúbay.\n", encoding="utf-8")
-    build_index(lib, ix, embedder=hash_embedder, log=lambda m: None)
+    build(library, ix)
     assert current_build(ix) != live
     after = {p.name: p.read_bytes() for p in (live / "keyword").iterdir() if p.is_file()}
     assert after == before
