@@ -49,12 +49,10 @@ RECORD_CACHE = 1024  # parsed light records kept per build
 
 
 def light_record(case: Case) -> dict[str, Any]:
+    """What result lists show. Paths, hashes and key lines live in the catalog columns (``Reuse``)."""
     rec = {k: case.meta.get(k) for k in LIGHT_KEYS}
     rec["start_year"] = case.start_year
     rec["facets"] = case.facet_values()
-    rec["path"] = case.path
-    rec["hash"] = case.content_hash
-    rec["key_lines"] = case.key_lines
     return rec
 
 
