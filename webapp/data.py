@@ -190,7 +190,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
                 labelled("evidence_rating", [evidence.get("rating", "not-rated")], lang)[0],
                 definition=vocab.definition("evidence_rating", evidence.get("rating", ""), lang),
             ),
-            "notes": evidence.get("notes"),
+            "notes": evidence.get("rationale") or evidence.get("notes"),  # v2 rationale, v1 notes
         },
         "channel": labelled("channel", [meta["channel"]], lang)[0],
         "sources": meta.get("sources") or [],
