@@ -43,9 +43,9 @@ def _closest(value: Any, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _schema_at(path: tuple[Any, ...]) -> dict[str, Any]:
+def _schema_at(path: tuple[Any, ...], root: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sub-schema describing the value at a data path (best effort)."""
-    node = vocab.schema()
+    node = root or vocab.schema()
     for part in path:
         if isinstance(part, int):
             node = node.get("items", {})
@@ -54,9 +54,13 @@ def _schema_at(path: tuple[Any, ...]) -> dict[str, Any]:
     return node
 
 
-def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
+def schema_problems(
+    doc: YamlDoc, path: str, validator: Draft202012Validator | None = None, root: dict[str, Any] | None = None
+) -> list[Problem]:
+    """JSON Schema errors as Problems with lines, fields and fixes (the case schema unless another is given)."""
     problems = []
-    for err in sorted(_schema_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+    validator = validator or _schema_validator()
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         p = tuple(err.absolute_path)
         if isinstance(err.instance, str) and _TODO.search(err.instance):
             continue  # a placeholder from `caselib new`: reported once, as a TODO warning
@@ -121,7 +125,7 @@ def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
             )
             continue
         if err.validator == "pattern":
-            desc = _schema_at(p).get("description", "")
+            desc = _schema_at(p, root).get("description", "")
             problems.append(
                 Problem(path, line, fld, f"'{err.instance}' has the wrong form ({desc or err.validator_value})")
             )
@@ -499,7 +503,7 @@ def validate(
         got = "nothing" if doc.data is None else type(doc.data).__name__
         return [Problem(path, doc.line(()), "", f"front matter must be a mapping of 'key: value' lines, got {got}")], []
     normalise(doc.data)
-    problems = _schema_problems(doc, path) + _rule_problems(doc, path, stem)
+    problems = schema_problems(doc, path) + _rule_problems(doc, path, stem)
     sections = parse_sections(body, body_start_line)
     lang = doc.data.get("language") if doc.data.get("language") in ("en", "es", "pt") else "en"
     problems += _body_problems(sections, body, lang, path, body_start_line)
