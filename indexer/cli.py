@@ -494,7 +494,8 @@ def export_cmd(
     wanted = list(formats) or ["jsonl", "json", "csv"]
     data_formats = [f for f in wanted if f != "opensearch-bulk"]
     if data_formats:
-        manifest = export_library(cases_dir, out_dir, data_formats, collections_dir)
+        citation = [Path("CITATION.cff")] if Path("CITATION.cff").is_file() else []
+        manifest = export_library(cases_dir, out_dir, data_formats, collections_dir, extra=citation)
         counts = manifest["counts"]
         click.echo(
             f"{out_dir}: {counts['cases']} cases, {counts['translations']} translations, "

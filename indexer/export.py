@@ -145,10 +145,12 @@ def export_library(
     formats: Iterable[str] = FORMATS,
     collections_dir: Path | None = None,
     today: date | None = None,
+    extra: Iterable[Path] = (),
 ) -> dict[str, Any]:
     """Write a release of the library into ``out_dir``; returns its manifest.
 
-    Only valid cases are released (a broken file is left out, as the index leaves it out)."""
+    Only valid cases are released (a broken file is left out, as the index leaves it out); ``extra``
+    files (e.g. ``CITATION.cff``) are copied in and listed in the manifest."""
     formats = list(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -188,6 +190,9 @@ def export_library(
     readme = out_dir / "README.md"
     shutil.copyfile(README, readme)
     written.append(readme)
+    for path in extra:  # e.g. CITATION.cff
+        shutil.copyfile(path, out_dir / path.name)
+        written.append(out_dir / path.name)
     manifest = {
         "name": "caselib-data",
         "version": __version__,
