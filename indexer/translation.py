@@ -237,9 +237,7 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
                         )
                     )
     if complete:
-        missing = [
-            k for k in ("mechanism", "resources", "evaluations") if k in om and om[k] not in ([], None) and k not in m
-        ]
+        missing = [k for k in ("mechanism", "resources", "evaluations") if _has_text(om.get(k)) and k not in m]
         if (om.get("evidence") or {}).get("rationale") and "rationale" not in (m.get("evidence") or {}):
             missing.append("evidence.rationale")
         if missing:
@@ -284,6 +282,17 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
                         )
                     )
     return out
+
+
+def _has_text(value: Any) -> bool:
+    """Whether a front-matter value holds text to translate (tokens such as not-documented are not)."""
+    if isinstance(value, str):
+        return value != NOT_DOCUMENTED
+    if isinstance(value, dict):
+        return any(_has_text(v) for k, v in value.items() if k not in ("amount", "currency", "year", "source"))
+    if isinstance(value, list):
+        return any(_has_text(v) for v in value)
+    return False
 
 
 def translatable(case: Case) -> dict[str, Any]:

@@ -254,3 +254,15 @@ def test_incremental_build_reindexes_a_case_when_only_its_translation_changes(li
     assert s.search("bicicleta", mode="keyword").total == 0
     assert s.facets()["translation"] == {"en": 2, "es": 1}
     assert localize_record(s.get("valid-english-case"), "es")["status"] == "missing"
+
+
+def test_a_complete_translation_translates_every_text_field_the_original_has(lib):
+    path = lib / "valid-english-case.es.md"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("mechanism:")
+    path.write_text(text[:start] + text[text.index("evidence:") :], encoding="utf-8")
+    found = [p for p in load_library(lib).problems if p.severity == ERROR]
+    assert [(p.field, "mechanism is not translated" in p.message) for p in found] == [("mechanism", True)]
+    # resources that are all not-documented leave nothing to translate
+    edit(path, "status: complete", "status: partial")
+    assert load_library(lib).problems == []
