@@ -72,10 +72,12 @@ def localize(
     tr = versions.get(lang) if lang != original else None
     tmeta = (tr or {}).get("meta") or {}
 
-    # title: the English title is `title`; the original-language one `title_original`
+    # title: `title` is English; a case bodied in another language shows its `title_original` (the
+    # practice's own name) in that language. An English-bodied case's title_original (e.g. the local
+    # programme name, Vecinos Vigilantes) is a subtitle, not the English version's title.
     if tmeta.get("title"):
         out["title"], out["title_lang"] = tmeta["title"], lang
-    elif lang == original and meta.get("title_original"):
+    elif lang == original != "en" and meta.get("title_original"):
         out["title"], out["title_lang"] = meta["title_original"], original
     else:
         out["title"], out["title_lang"] = meta.get("title", ""), "en"

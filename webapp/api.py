@@ -30,7 +30,8 @@ def search():
 
 @bp.get("/cases/<case_id>")
 def case(case_id: str):
-    return jsonify(data.case_data(case_id, _lang()))
+    lang = _lang()
+    return jsonify(data.case_data(case_id, lang, version_lang=data.version_language(lang)))
 
 
 @bp.get("/cases/<case_id>/similar")
