@@ -339,8 +339,10 @@ def openapi_document() -> dict:
                                     "id": {"type": "string"},
                                     "title": {"type": "string"},
                                     "title_original": {"type": "string", "nullable": True},
+                                    "title_lang": {"type": "string", "description": "language of title"},
                                     "score": {"type": "number"},
                                     "snippet": {"type": "string"},
+                                    "snippet_lang": {"type": "string", "nullable": True},
                                     "url": {"type": "string"},
                                 },
                             },
@@ -359,7 +361,15 @@ def openapi_document() -> dict:
                     "properties": {
                         "id": {"type": "string"},
                         "title": {"type": "string"},
+                        "title_lang": {"type": "string", "description": "language the title is in"},
                         "summary": {"type": "string"},
+                        "summary_lang": {"type": "string"},
+                        "body_lang": {"type": "string", "description": "language of the sections"},
+                        "version": {
+                            "type": "object",
+                            "description": "version shown (original, complete, partial or missing translation), "
+                            "the original language and the other versions (also_in)",
+                        },
                         "sections": {"type": "array", "items": obj},
                         "sources": {"type": "array", "items": obj},
                         "similar": {"type": "array", "items": obj},

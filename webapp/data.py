@@ -17,8 +17,11 @@ from .state import SearchState
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 FACET_ORDER = (
+    "problems",
     "pillars",
     "themes",
+    "target_population",
+    "setting",
     "countries",
     "institution_type",
     "scale",
@@ -27,6 +30,7 @@ FACET_ORDER = (
     "status",
     "channel",
     "language",
+    "translation",
 )
 
 
@@ -45,15 +49,19 @@ def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
 
 
 def hit_dict(hit, lang: str) -> dict[str, Any]:
+    title, title_lang, summary, summary_lang = hit.localized(lang)  # the reader's language where a version has it
     return {
         "id": hit.id,
-        "title": hit.title,
-        "title_original": hit.title_original,
+        "title": title,
+        "title_lang": title_lang,
+        "title_original": hit.title_original if hit.title_original != title else None,
         "score": hit.score,
         "snippet": hit.snippet,
+        "snippet_lang": hit.snippet_lang,
         "matched_section": hit.matched_section,
         "ranks": hit.ranks,
-        "summary": hit.summary.get(lang) or hit.summary.get("en"),
+        "summary": summary,
+        "summary_lang": summary_lang,
         "countries": labelled("countries", hit.countries, lang),
         "pillars": labelled("pillars", hit.pillars, lang),
         "themes": labelled("themes", hit.themes, lang),
