@@ -170,8 +170,10 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
     result = LoadResult()
     all_files = case_files(paths)
     result.files = len(all_files)
-    files = [f for f in all_files if split_name(f) is None]
-    translation_files = [f for f in all_files if split_name(f) is not None]
+    files: list[Path] = []
+    translation_files: list[Path] = []
+    for f in all_files:
+        (files if split_name(f) is None else translation_files).append(f)
     cwd = Path.cwd().resolve()
     # related ids may point at any case file beside the ones checked
     named = [p for p in (paths if isinstance(paths, list) else [paths]) if not p.is_dir()]

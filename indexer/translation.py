@@ -30,7 +30,7 @@ from .vocab import NOT_DOCUMENTED, SCHEMA_DIR, SECTIONS
 
 SCHEMA_PATH = SCHEMA_DIR / "translation.schema.json"
 LANGUAGES = ("en", "es", "pt", "fr")
-_NAME = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})$")
+_NAME = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
 # digits with thousands separators (1,532 / 1.532 / 1 532) or plain, with an optional decimal part
 _NUMBER = re.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?")
 _SEPARATORS = re.compile(r"[.,\u00a0\u202f ]")
@@ -38,7 +38,10 @@ _SEPARATORS = re.compile(r"[.,\u00a0\u202f ]")
 
 def split_name(path: Path) -> tuple[str, str] | None:
     """(case id, language) when ``path`` is named like a translation file ``<id>.<lang>.md``."""
-    match = _NAME.match(path.stem) if path.suffix == ".md" else None
+    name = path.name
+    if name.count(".") < 2:  # the common case, decided without a regex (the loader asks for every file)
+        return None
+    match = _NAME.match(name)
     return (match.group("id"), match.group("lang")) if match else None
 
 
