@@ -57,7 +57,7 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path
     from .collections import case_ids_in, is_collection_file, load_collections
 
     def collection_target(p: Path) -> bool:
-        if p.is_file():
+        if not p.is_dir():  # a file, or a FIFO or device that read_case/read_collection refuse in one line
             return is_collection_file(p)
         return not any(p.glob("*.md")) and any(is_collection_file(f) for f in p.iterdir())
 

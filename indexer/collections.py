@@ -22,7 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from .frontmatter import FrontMatterError, YamlDoc, parse_yaml
-from .loader import MAX_BYTES, case_files, display_path
+from .loader import case_files, decode_text, display_path, folder_entries, read_limited
 from .model import ERROR, Problem
 from .template import slugify
 from .validate import _closest, _field, _todo_walk, identity_problems
@@ -105,14 +105,15 @@ def is_collection_file(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-def collection_files(paths: Iterable[Path] | Path) -> list[Path]:
-    """Expand folders to their ``*.yml`` / ``*.yaml`` files, sorted; each file once."""
+def collection_files(paths: Iterable[Path] | Path, problems: list[Problem] | None = None) -> list[Path]:
+    """Expand folders to their ``*.yml`` / ``*.yaml`` files, sorted; each file once (links leaving
+    a folder skipped, with a warning in ``problems``)."""
     if isinstance(paths, Path):
         paths = [paths]
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.iterdir() if f.is_file() and is_collection_file(f)))
+            files.extend(folder_entries(p, lambda n: is_collection_file(Path(n)), problems))
         else:
             files.append(p)
     seen: set[Path] = set()
@@ -281,17 +282,12 @@ def read_collection(
 ) -> tuple[Collection | None, list[Problem]]:
     """Load one file: a Collection when it has no errors, and all its problems."""
     shown = shown or display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-    if len(raw) > MAX_BYTES:
-        return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown, line, "", "not valid UTF-8: save the file as UTF-8")]
+    raw, problems = read_limited(path, shown)
+    if raw is None:
+        return None, problems
+    text, problems = decode_text(raw, shown, "YAML")
+    if text is None:
+        return None, problems
     if not text.strip():
         return None, [Problem(shown, 1, "", "the file is empty: see docs/collections.md for the format")]
     try:
@@ -307,7 +303,7 @@ def read_collection(
 def load_collections(paths: Iterable[Path] | Path, case_ids: set[str] | None = None) -> CollectionsResult:
     """Load every collection file under ``paths``, checking case ids against ``case_ids``."""
     result = CollectionsResult()
-    files = collection_files(paths)
+    files = collection_files(paths, result.problems)
     result.files = len(files)
     by_id: dict[str, Collection] = {}
     for f in files:
