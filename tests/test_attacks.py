@@ -188,3 +188,132 @@ def test_caselib_check_on_a_fifo_prints_one_line(tmp_path):
         res = CliRunner().invoke(main, ["check", str(tmp_path / name)])
         assert res.exit_code == 1 and res.exception is None or isinstance(res.exception, SystemExit)
         assert "is a FIFO, not a regular file" in res.output and "Traceback" not in res.output
+
+
+# --- 2. a damaged index: every single-file corruption of a build ----------------------------------------------
+
+FUZZ = os.environ.get("CASELIB_FUZZ") == "1"  # `make fuzz`: every corruption is also rebuilt from
+CORRUPTIONS = ("truncate", "flip", "shuffle", "delete")
+
+
+def corrupt(path: Path, how: str) -> None:
+    """Damage one file: cut it in half, flip bytes in its middle, swap its halves, or delete it."""
+    data = path.read_bytes()
+    if how == "delete":
+        path.unlink()
+        return
+    if how == "truncate":
+        new = data[: len(data) // 2]
+    elif how == "flip":
+        mid = len(data) // 2
+        new = data[:mid] + bytes(b ^ 0x5A for b in data[mid : mid + 4]) + data[mid + 4 :]
+    else:  # shuffle: the second half first (or bytes reversed, when the halves are equal)
+        half = len(data) // 2
+        new = data[half:] + data[:half]
+        new = new if new != data else data[::-1]
+    if new == data:
+        new = data + b"\x00"
+    path.unlink()  # a new inode: keyword files are hard links shared with the previous build
+    path.write_bytes(new)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, hash_embedder):
+    """A small library and its index, built once; each test damages a copy."""
+    from indexer.build import build_index
+
+    root = tmp_path_factory.mktemp("pristine")
+    lib = root / "cases"
+    shutil.copytree(Path(__file__).parent / "data" / "valid_cases", lib)
+    build_index(lib, root / "index", embedder=hash_embedder, log=lambda m: None)
+    searcher = Searcher.open(root / "index", embedder=hash_embedder)
+    answers = {q: [h.id for h in searcher.search(q).hits] for q in ("police", "prevención", "community")}
+    return lib, root / "index", answers
+
+
+def build_files(index: Path) -> list[str]:
+    build = (index / "current").resolve()
+    return sorted(str(p.relative_to(build)) for p in build.rglob("*") if p.is_file() and "_WRITELOCK" not in p.name)
+
+
+def test_every_file_of_a_build_is_covered_by_its_manifest(pristine):
+    from indexer.build import read_manifest
+
+    _, index, _ = pristine
+    manifest = read_manifest((index / "current").resolve())
+    assert sorted(manifest["files"]) == [f for f in build_files(index) if f != "manifest.json"]
+    assert all(set(v) == {"size", "blake2b"} for v in manifest["files"].values())
+
+
+def damaged_copy(pristine, tmp_path: Path, rel: str, how: str) -> Path:
+    _, index, _ = pristine
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy, symlinks=True)
+    corrupt((copy / "current").resolve() / rel, how)
+    return copy
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_any_single_file_corruption_is_refused_by_the_searcher_the_cli_and_the_web(
+    pristine, tmp_path, how, hash_embedder
+):
+    from click.testing import CliRunner
+
+    from indexer.build import IndexError_
+    from indexer.cli import main
+    from webapp import create_app
+
+    files = build_files(pristine[1])
+    for rel in files:
+        where = tmp_path / rel.replace("/", "_")
+        copy = damaged_copy(pristine, where, rel, how)
+        with pytest.raises(IndexError_, match="caselib index") as exc:
+            Searcher.open(copy, embedder=hash_embedder)
+        assert "\n" not in str(exc.value)
+        if not FUZZ and rel not in files[CORRUPTIONS.index(how) :: 2]:
+            continue  # the bounded run: the CLI and the web on every other file (all of them under `make fuzz`)
+        res = CliRunner().invoke(main, ["index", "--verify", "--index", str(copy)])
+        assert res.exit_code == 1 and "caselib index" in res.output and "Traceback" not in res.output, (rel, how)
+        app = create_app({"INDEX_DIR": str(copy), "MODEL": hash_embedder.name, "TESTING": True})
+        client = app.test_client()
+        api = client.get("/api/search?q=police")
+        assert api.status_code == 503, (rel, how)
+        assert api.get_json()["error"]["code"] == "index_unavailable"
+        page = client.get("/search?q=police")
+        assert page.status_code == 503 and "caselib index" in page.get_data(as_text=True), (rel, how)
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_caselib_index_rebuilds_a_damaged_build_instead_of_reusing_it(pristine, tmp_path, how, hash_embedder, build):
+    lib, index, answers = pristine
+    files = build_files(index)
+    # the bounded run rebuilds each file under one kind of damage (rotating); `make fuzz` under all four
+    chosen = files if FUZZ else files[CORRUPTIONS.index(how) :: len(CORRUPTIONS)]
+    for rel in chosen:
+        copy = damaged_copy(pristine, tmp_path / rel.replace("/", "_"), rel, how)
+        report = build(lib, copy)
+        assert report.swapped, (rel, how, report.summary())
+        searcher = Searcher.open(copy, embedder=hash_embedder)  # verifies every checksum
+        assert {q: [h.id for h in searcher.search(q).hits] for q in answers} == answers, (rel, how)
+
+
+def test_damage_while_serving_turns_read_errors_into_503(pristine, tmp_path, hash_embedder):
+    from webapp import create_app
+
+    copy = damaged_copy(pristine, tmp_path, "catalog.json", "truncate")
+    shutil.rmtree(copy)
+    shutil.copytree(pristine[1], copy, symlinks=True)
+    app = create_app({"INDEX_DIR": str(copy), "MODEL": hash_embedder.name, "TESTING": True})
+    client = app.test_client()
+    case_id = sorted(p.stem for p in pristine[0].glob("*.md"))[0]
+    assert client.get(f"/api/cases/{case_id}").status_code == 200
+    (copy / "current").resolve().joinpath("docs.jsonl").unlink()  # damaged after the searcher opened it
+    resp = client.get(f"/cases/{case_id}?lang=es")
+    assert resp.status_code == 503 and "caselib index" in resp.get_data(as_text=True)
+    assert client.get(f"/api/cases/{case_id}").get_json()["error"]["code"] == "index_unavailable"
+
+
+def test_unknown_fusion_method_is_an_error(pristine, hash_embedder):
+    with pytest.raises(ValueError, match="unknown fusion method 'bogus': use one of convex, rrf"):
+        Searcher.open(pristine[1], embedder=hash_embedder, fusion_method="bogus")
+    assert Searcher.open(pristine[1], embedder=hash_embedder, fusion_method="rrf").search("police").total >= 0

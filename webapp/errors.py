@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import time
+
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from indexer.build import IndexError_
@@ -18,6 +20,28 @@ def _respond(status: int, code: str, message: str):
     if request.path.startswith("/api/"):
         return jsonify(error_body(status, code, message)), status
     return render_template("error.html", status=status, code=code, message=message), status
+
+
+VERIFY_EVERY = 10.0  # seconds: unexpected errors re-check the index at most this often
+
+
+def _index_damage() -> IndexError_ | None:
+    """After an unexpected error: the opened build's damage, if its files no longer match their checksums."""
+    app = current_app
+    searcher = app.config.get("SEARCHER") or app.extensions.get("caselib.searcher")
+    if searcher is None:
+        return None
+    last = app.extensions.get("caselib.verified")
+    now = time.monotonic()
+    if last is not None and last[0] == searcher.build_id and now - last[1] < VERIFY_EVERY:
+        return last[2]
+    try:
+        searcher.verify()
+        found = None
+    except IndexError_ as exc:
+        found = exc
+    app.extensions["caselib.verified"] = (searcher.build_id, now, found)
+    return found
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +61,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        damaged = _index_damage()
+        if damaged is not None:  # a read error from a build damaged while served: the same 503 as at open
+            return index_problem(damaged)
         app.logger.exception("unhandled error on %s", request.path)
         err = InternalServerError()
         return _respond(500, "internal_error", err.description)
