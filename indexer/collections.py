@@ -19,13 +19,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from .frontmatter import FrontMatterError, YamlDoc, parse_yaml
 from .loader import case_files, decode_text, display_path, folder_entries, read_limited
 from .model import ERROR, Problem
 from .template import slugify
-from .validate import _closest, _field, _todo_walk, identity_problems
+from .validate import SchemaValidator, _closest, _field, _todo_walk, control_problems, identity_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "collection.schema.json"
 SUFFIXES = (".yml", ".yaml")
@@ -39,8 +38,8 @@ def schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+def _validator() -> SchemaValidator:
+    return SchemaValidator(schema())
 
 
 @dataclass(frozen=True)
@@ -239,7 +238,7 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None
             out.append(
                 Problem(path, doc.line(where), _field(where), f"'{value}' has no valid host name: check the address")
             )
-    if isinstance(m.get("updated"), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m["updated"]):
+    if isinstance(m.get("updated"), str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", m["updated"]):
         try:
             _dt.date.fromisoformat(m["updated"])
         except ValueError:
@@ -249,6 +248,7 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None
     if isinstance(y0, int) and isinstance(y1, int) and y1 < y0:
         out.append(Problem(path, doc.line(("search", "year_to")), "search.year_to", f"{y1} is before year_from {y0}"))
     _todo_walk(m, (), doc, path, out)
+    control_problems(m, (), doc, path, out)
     return out
 
 

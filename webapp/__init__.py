@@ -28,6 +28,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SITE_NAME="caselib",
         PER_PAGE=10,
         MAX_QUERY_CHARS=500,
+        # request limits (docs/reliability.md): a whole request, one form field, the number of fields
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=256 * 1024,
+        MAX_FORM_PARTS=500,
         JSON_SORT_KEYS=False,
     )
     if test_config:

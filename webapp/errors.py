@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from indexer.build import IndexError_
 
+from .i18n import gettext as _
 from .state import BadRequest
 
 
@@ -53,6 +54,16 @@ def init_app(app: Flask) -> None:
     def index_problem(exc: IndexError_):
         app.logger.error("index problem: %s", exc)
         return _respond(503, "index_unavailable", str(exc))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        message = exc.description
+        if message == RequestEntityTooLarge.description:  # Werkzeug's English text: say it in the page's language
+            limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = _(
+                "The request is too large: send at most {kb} KB (a case file is at most 1 MB).", kb=limit // 1024
+            )
+        return _respond(413, "request_too_large", message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
