@@ -489,7 +489,10 @@ def serve(
     searcher.search("")
     from webapp import create_app
 
-    app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+    try:
+        app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+    except ValueError as exc:  # a bad CASELIB_BASE_URL
+        _fail(exc)
     click.echo(f"caselib serving {len(searcher.case_ids())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)

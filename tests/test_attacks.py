@@ -317,3 +317,270 @@ def test_unknown_fusion_method_is_an_error(pristine, hash_embedder):
     with pytest.raises(ValueError, match="unknown fusion method 'bogus': use one of convex, rrf"):
         Searcher.open(pristine[1], embedder=hash_embedder, fusion_method="bogus")
     assert Searcher.open(pristine[1], embedder=hash_embedder, fusion_method="rrf").search("police").total >= 0
+
+
+# --- 3. unbounded requests ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang, words", [("en", "too large"), ("es", "demasiado grande")])
+def test_a_huge_post_is_413_in_the_page_language(client, lang, words):
+    resp = client.post(f"/draft?lang={lang}", data={"title": "x" * 2_000_000, "action": "check"})
+    assert resp.status_code == 413 and resp.mimetype == "text/html"
+    assert words in resp.get_data(as_text=True) and len(resp.data) < 100_000
+    api = client.post("/api/search", data="x" * 2_000_000, content_type="text/plain")
+    assert api.status_code in (405, 413)  # the API takes no POST: refused before the body is read
+
+
+def test_one_over_long_form_field_is_413(client):
+    resp = client.post("/draft?lang=es", data={"title": "x" * 5_000, "action": "check"})
+    assert resp.status_code == 413 and "«title»" in resp.get_data(as_text=True)
+    resp = client.get("/draft?lang=en&title=" + "y" * 5_000)
+    assert resp.status_code == 413
+    assert client.post("/draft", data={"title": "A fine title", "action": "check"}).status_code == 200
+
+
+# --- 4, 5. exports: CSV formulas, Atom well-formed and escaped ---------------------------------------------------
+
+
+@pytest.fixture()
+def hostile_collection_app(hash_searcher, tmp_path):
+    from webapp import create_app
+
+    text = COLLECTION.read_text(encoding="utf-8").replace("id: youth-violence-prevention", "id: hostile", 1)
+    formula = '=HYPERLINK("http://evil","x") The best'
+    text = text.replace("    note: >-\n      The best-evidenced", f"    note: >-\n      {formula}", 1)
+    text = text.replace("name: caselib team", "name: '@SUM(1+1)'", 1)
+    text += (
+        "links:\n"
+        "  - title: \"+cmd|' /C calc'!A0\"\n"
+        '    url: https://example.org/a"onmouseover="alert(1)\n'
+        "    note: '-2+3'\n"
+    )
+    (tmp_path / "hostile.yml").write_text(text, encoding="utf-8")
+    app = create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(tmp_path)})
+    assert "hostile" in app.test_client().get("/api/collections").get_data(as_text=True)
+    return app
+
+
+def test_csv_cells_that_start_like_formulas_are_neutralised(hostile_collection_app):
+    import csv
+    import io
+
+    from webapp.community import csv_cell
+
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@x", "\tx", "\rx", "ok", 3)] == [
+        "'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", 3,
+    ]  # fmt: skip
+    body = hostile_collection_app.test_client().get("/collections/hostile.csv").get_data(as_text=True)
+    cells = [c for row in csv.reader(io.StringIO(body.lstrip("\ufeff"))) for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+
+
+def test_atom_feeds_are_well_formed_and_attributes_escaped(hostile_collection_app):
+    from xml.etree import ElementTree as ET
+
+    client = hostile_collection_app.test_client()
+    feed = ET.fromstring(client.get("/collections/hostile.atom").data)  # raises on malformed XML
+    ns = "{http://www.w3.org/2005/Atom}"
+    hrefs = [link.get("href") for link in feed.iter(f"{ns}link")]
+    assert 'https://example.org/a"onmouseover="alert(1)' in hrefs
+    assert all(e.find(f"{ns}updated") is not None for e in feed.iter(f"{ns}entry"))
+    ET.fromstring(client.get("/feed.atom?lang=es").data)
+
+
+def test_the_feed_writer_drops_characters_xml_forbids():
+    from xml.etree import ElementTree as ET
+
+    from webapp.feeds import Entry, atom
+
+    xml = atom(
+        id="https://x/", title="a\x07b\x1b", self_url='https://x/"', alternate="https://x/", updated="2024-01-02",
+        author="c\x00d", entries=[Entry("https://x/1", "t\x0b", 'https://x/1"><script>', "2024-01-01", "s\x1f")],
+    )  # fmt: skip
+    root = ET.fromstring(xml)
+    assert root.findtext("{http://www.w3.org/2005/Atom}title") == "ab"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"A \\a title"', '"A title\\e"', '"A \\x0c title"', '"A \\r title"', '"\\x7f"', '"\\uFFFE"'],
+)
+def test_control_characters_are_refused_in_cases_and_collections(tmp_path, value):
+    text = CASE.read_text(encoding="utf-8")
+    title_line = next(line for line in text.splitlines() if line.startswith("title:"))
+    (tmp_path / CASE.name).write_text(text.replace(title_line, f"title: {value}", 1), encoding="utf-8")
+    case, problems = read_case(tmp_path / CASE.name)
+    assert case is None
+    found = [p for p in problems if p.field == "title" and "control character" in p.message]
+    assert found and found[0].line == text.splitlines().index(title_line) + 1
+    col = COLLECTION.read_text(encoding="utf-8").replace("name: caselib team", f"name: {value}", 1)
+    (tmp_path / COLLECTION.name).write_text(col, encoding="utf-8")
+    col, problems = read_collection(tmp_path / COLLECTION.name)
+    assert col is None and any(p.field == "curator.name" and "control character" in p.message for p in problems)
+
+
+def test_control_characters_in_the_body_are_refused_with_their_line(tmp_path):
+    text = CASE.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    at = len(lines) - 3
+    lines[at] += "\x1b[31m"
+    (tmp_path / CASE.name).write_text("\n".join(lines), encoding="utf-8")
+    case, problems = read_case(tmp_path / CASE.name)
+    assert case is None and [(p.line, p.field) for p in problems if "U+001B" in p.message] == [(at + 1, "body")]
+
+
+# --- 6. citations ----------------------------------------------------------------------------------------------
+
+
+def test_ris_fields_stay_on_one_line_and_bibtex_parses_with_pybtex():
+    from pybtex.database import parse_string
+
+    from webapp.render import bibtex, ris
+
+    meta = {
+        "id": "x",
+        "title": "Line one\r\nER  - \r\nTY  - JOUR a}b{c \\d %e #f _g ~h ^i",
+        "title_original": "T\u2028U",
+        "documentation": {"documented_by": "A } team\n@misc{evil,", "last_reviewed": "2024-01-02"},
+        "countries": ["PA"],
+        "summary": {"en": "first\nsecond"},
+    }
+    text = ris(meta, "https://x/cases/x")
+    lines = text.split("\r\n")
+    assert [line[:6] for line in lines if line].count("ER  - ") == 1 and lines[-2] == "ER  - "
+    assert all(line[2:6] == "  - " for line in lines if line)
+    entry = parse_string(bibtex(meta, "https://x/cases/x"), "bibtex").entries["caselib-x"]
+    assert "\n" not in entry.fields["title"] and "a\\}b\\{c" in entry.fields["title"]
+
+
+def test_bibtex_of_every_shipped_case_parses_with_pybtex(client, hash_searcher):
+    from pybtex.database import parse_string
+
+    for case_id in hash_searcher.case_ids():
+        body = client.get(f"/cases/{case_id}/cite.bib").get_data(as_text=True)
+        entries = parse_string(body, "bibtex").entries
+        assert list(entries) == [f"caselib-{case_id}"], case_id
+        assert entries[f"caselib-{case_id}"].fields["title"]
+        ris = client.get(f"/cases/{case_id}/cite.ris").get_data(as_text=True)
+        assert ris.count("\r\nER  - ") == 1 and ris.startswith("TY  - GEN\r\n")
+
+
+# --- 7, 10. numbers and dates: ASCII digits only ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "9" * 4301, "١٢", "1_0", " 5", "+5", "-1", "0x10", "", "5 "])
+def test_non_ascii_or_odd_numbers_are_400_never_500(client, raw):
+    from urllib.parse import quote
+
+    case_id = client.get("/api/cases").get_json()["cases"][0]["id"]
+    q = quote(raw)
+    if raw:  # an empty limit is not a number; empty page/year means "default"
+        assert client.get(f"/api/cases/{case_id}/similar?limit={q}").status_code == 400
+    for url in (f"/api/search?q=x&page={q}", f"/search?year_from={q}", f"/api/search?per_page={q}"):
+        assert client.get(url).status_code == (200 if raw == "" else 400), url
+    # a bad row count gives the default rows; a field over 2,000 characters is 413
+    assert client.get(f"/draft?sources_n={q}&title=x").status_code == (413 if len(raw) > 2_000 else 200)
+
+
+def test_whole_number_helper():
+    from indexer.numbers import NumberError, whole_number
+
+    assert whole_number("0042", "n", 1, 100) == 42
+    for raw in ("²", "①", "١٢", "1_0", " 5", "+5", "9" * 10, "", None):
+        with pytest.raises(NumberError):
+            whole_number(raw, "n", 0, 10**12)
+    with pytest.raises(NumberError, match="out of range"):
+        whole_number("101", "n", 1, 100)
+
+
+@pytest.mark.parametrize("value", ['"２０９９-１２-３１"', '"2099-12-31\\n"', '"٢٠٢٠-٠١-٠١"'])
+def test_dates_accept_ascii_digits_only_and_no_trailing_newline(tmp_path, value):
+    text = CASE.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("last_reviewed:"))
+    (tmp_path / CASE.name).write_text(text.replace(line, line.split(":")[0] + f": {value}"), encoding="utf-8")
+    case, problems = read_case(tmp_path / CASE.name)
+    assert case is None and any(p.field == "documentation.last_reviewed" for p in problems)
+    col = COLLECTION.read_text(encoding="utf-8").replace('updated: "2026-11-22"', f"updated: {value}")
+    (tmp_path / COLLECTION.name).write_text(col, encoding="utf-8")
+    assert read_collection(tmp_path / COLLECTION.name)[0] is None
+
+
+def test_ids_and_urls_with_a_trailing_newline_are_refused(tmp_path):
+    text = CASE.read_text(encoding="utf-8").replace(f"id: {CASE.stem}", f'id: "{CASE.stem}\\n"', 1)
+    (tmp_path / CASE.name).write_text(text, encoding="utf-8")
+    case, problems = read_case(tmp_path / CASE.name)
+    assert case is None and any(p.field == "id" and "wrong form" in p.message for p in problems)
+
+
+# --- 11. the Host header --------------------------------------------------------------------------------------
+
+
+def absolute_urls(client, host: str) -> list[str]:
+    import re
+
+    case_id = client.get("/api/cases").get_json()["cases"][0]["id"]
+    found = []
+    for url in ("/sitemap.xml", "/feed.atom", "/robots.txt", f"/cases/{case_id}", f"/cases/{case_id}/cite.ris"):
+        resp = client.get(url, headers={"Host": host})
+        assert resp.status_code == 200, url
+        found += re.findall(r"https?://[^\s\"<>]+", resp.get_data(as_text=True))
+    canonical = client.get(f"/cases/{case_id}", headers={"Host": host}).get_data(as_text=True)
+    assert 'rel="canonical"' in canonical
+    return [u for u in found if "sitemaps.org" not in u and "w3.org" not in u]
+
+
+def test_base_url_decides_every_absolute_url_not_the_host_header(hash_searcher):
+    from webapp import create_app
+
+    app = create_app({"SEARCHER": hash_searcher, "TESTING": True, "BASE_URL": "https://cases.example.org/lib/"})
+    urls = absolute_urls(app.test_client(), "evil.example")
+    assert urls and not [u for u in urls if "evil.example" in u]
+    assert [u for u in urls if u.startswith("https://cases.example.org/lib/")]
+
+
+def test_untrusted_hosts_are_refused_and_bad_base_urls_rejected(hash_searcher, monkeypatch):
+    from webapp import create_app
+
+    app = create_app({"SEARCHER": hash_searcher, "TESTING": True, "TRUSTED_HOSTS": ["cases.example.org"]})
+    resp = app.test_client().get("/sitemap.xml", headers={"Host": "evil.example"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "untrusted_host"
+    assert app.test_client().get("/sitemap.xml", headers={"Host": "cases.example.org"}).status_code == 200
+    for bad in ("javascript:alert(1)", "https://x.org/?q=1", "https://user@x.org", "cases.example.org"):
+        with pytest.raises(ValueError, match="CASELIB_BASE_URL"):
+            create_app({"SEARCHER": hash_searcher, "BASE_URL": bad})
+    monkeypatch.setenv("CASELIB_BASE_URL", "https://env.example.org")
+    monkeypatch.setenv("CASELIB_TRUSTED_HOSTS", "env.example.org, localhost")
+    app = create_app({"SEARCHER": hash_searcher, "TESTING": True})
+    assert app.config["TRUSTED_HOSTS"] == ["env.example.org", "localhost"]
+    assert "https://env.example.org/" in app.test_client().get("/robots.txt").get_data(as_text=True)
+
+
+# --- issue 16: one clear line instead of a traceback ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["index", "--model", "/nonexistent/model", "--index", "{tmp}/fresh-index"],
+        ["serve", "--model", "/nonexistent/model", "--no-index"],
+        ["search", "police", "--filter", "year_from=abc"],
+        ["search", "police", "--filter", "year_to=²"],
+    ],
+)
+def test_cli_errors_are_one_line_without_traceback(pristine, args, tmp_path):
+    import subprocess
+    import sys
+
+    lib, index, _ = pristine
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", CASELIB_CASES=str(lib), CASELIB_INDEX=str(index))
+    proc = subprocess.run(
+        [sys.executable, "-m", "indexer.cli", *(a.format(tmp=tmp_path) for a in args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert ("model" in proc.stderr) if "--model" in args else ("--filter year_" in proc.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, SecurityError
 
 from indexer.build import IndexError_
 
@@ -54,6 +54,11 @@ def init_app(app: Flask) -> None:
     def index_problem(exc: IndexError_):
         app.logger.error("index problem: %s", exc)
         return _respond(503, "index_unavailable", str(exc))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built, so no page
+        body = error_body(400, "untrusted_host", _("This server does not answer for that host name."))
+        return jsonify(body), 400
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge):
