@@ -13,9 +13,13 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from fuzzing import FUZZ, examples  # noqa: E402 - `make fuzz`: full budgets (tests/fuzzing.py)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from indexer import frontmatter
 from indexer.collections import load_collections, read_collection
-from indexer.frontmatter import MAX_DEPTH, FrontMatterError, parse_yaml, safe_load, split
+from indexer.frontmatter import FrontMatterError, parse_yaml, split
 from indexer.loader import MAX_BYTES, load_library, read_case
 from indexer.model import ERROR, WARNING
 from indexer.search import Searcher
@@ -65,10 +69,10 @@ def test_anchor_alias_and_merge_keys_are_refused_with_their_line():
     assert exc.value.line == 2
     with pytest.raises(FrontMatterError, match="alias"):
         parse_yaml("base: {x: 1}\nother:\n  <<: *base\n")
-    with pytest.raises(FrontMatterError, match=f"more than {MAX_DEPTH} levels"):
+    with pytest.raises(FrontMatterError, match=f"more than {frontmatter.MAX_DEPTH} levels"):
         parse_yaml("a: " + "[" * 200 + "]" * 200)
     with pytest.raises(FrontMatterError, match="alias"):
-        safe_load("a: &x 1\nb: *x\n")
+        frontmatter.safe_load("a: &x 1\nb: *x\n")
 
 
 def test_a_bomb_case_is_refused_fast_and_small_and_the_valid_cases_beside_it_are_indexed(
@@ -192,7 +196,6 @@ def test_caselib_check_on_a_fifo_prints_one_line(tmp_path):
 
 # --- 2. a damaged index: every single-file corruption of a build ----------------------------------------------
 
-FUZZ = os.environ.get("CASELIB_FUZZ") == "1"  # `make fuzz`: every corruption is also rebuilt from
 CORRUPTIONS = ("truncate", "flip", "shuffle", "delete")
 
 
@@ -253,6 +256,7 @@ def damaged_copy(pristine, tmp_path: Path, rel: str, how: str) -> Path:
     return copy
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("how", CORRUPTIONS)
 def test_any_single_file_corruption_is_refused_by_the_searcher_the_cli_and_the_web(
     pristine, tmp_path, how, hash_embedder
@@ -283,6 +287,7 @@ def test_any_single_file_corruption_is_refused_by_the_searcher_the_cli_and_the_w
         assert page.status_code == 503 and "caselib index" in page.get_data(as_text=True), (rel, how)
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("how", CORRUPTIONS)
 def test_caselib_index_rebuilds_a_damaged_build_instead_of_reusing_it(pristine, tmp_path, how, hash_embedder, build):
     lib, index, answers = pristine
@@ -584,3 +589,77 @@ def test_cli_errors_are_one_line_without_traceback(pristine, args, tmp_path):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert ("model" in proc.stderr) if "--model" in args else ("--filter year_" in proc.stderr)
+
+
+# --- the classes above under random input (bounded here; in full under `make fuzz`) ---------------------------
+
+
+RANDOM = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+names = st.text(alphabet="abcxyz", min_size=1, max_size=3)
+yaml_with_refs = st.lists(
+    st.one_of(
+        st.tuples(names, names).map(lambda t: f"{t[0]}: &{t[1]} [{t[1]}, {t[1]}]"),
+        st.tuples(names, names).map(lambda t: f"{t[0]}: [*{t[1]}, *{t[1]}, *{t[1]}]"),
+        st.tuples(names, names).map(lambda t: f"{t[0]}:\n  <<: *{t[1]}"),
+        names.map(lambda n: f"{n}: plain"),
+    ),
+    min_size=1,
+    max_size=12,
+).map("\n".join)
+
+
+@pytest.mark.fuzz
+@settings(max_examples=examples(1000), **RANDOM)
+@given(yaml_with_refs)
+def test_random_yaml_with_anchors_or_aliases_is_refused_or_plain(text):
+    t0 = time.perf_counter()
+    try:
+        doc = parse_yaml(text, 1)
+    except FrontMatterError as exc:
+        assert exc.line >= 1
+    else:
+        assert "&" not in text and "*" not in text and isinstance(doc.data, dict)
+    assert time.perf_counter() - t0 < 1
+
+
+@pytest.mark.fuzz
+@settings(max_examples=examples(2000), **RANDOM)
+@given(st.one_of(st.text(max_size=30), st.integers(-(10**30), 10**30).map(str)))
+def test_random_number_text_is_a_number_or_one_clear_error(raw):
+    from indexer.numbers import NumberError, whole_number
+
+    try:
+        value = whole_number(raw, "n", 0, 10**9)
+    except NumberError as exc:
+        assert str(exc).startswith("n ")
+    else:
+        assert raw.isascii() and raw.isdigit() and value == int(raw)
+
+
+@pytest.mark.fuzz
+@settings(max_examples=examples(500), **RANDOM)
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_random_text_gives_well_formed_feeds_one_line_ris_and_parsable_bibtex(title, author):
+    from xml.etree import ElementTree as ET
+
+    from pybtex.database import parse_string
+
+    from webapp.community import csv_cell
+    from webapp.feeds import Entry, atom
+    from webapp.render import bibtex, ris
+
+    ET.fromstring(atom(id="https://x/", title=title, self_url=f"https://x/{author}", alternate="https://x/",
+                       updated="2024-01-01", author=author, entries=[Entry("https://x/1", title, f"https://x/{title}",
+                       "2024-01-01", author, title)]))  # fmt: skip
+    meta = {"id": "x", "title": title, "documentation": {"documented_by": author}}
+    assert [line[:2] for line in ris(meta, "https://x").split("\r\n")[:-1]] == [
+        "TY",
+        "TI",
+        "AU",
+        "PY",
+        "UR",
+        "ID",
+        "ER",
+    ]
+    parse_string(bibtex(meta, "https://x"), "bibtex")
+    assert not str(csv_cell(title)).startswith(("=", "+", "-", "@", "\t", "\r"))

@@ -49,19 +49,19 @@ def atom(
 ) -> bytes:
     """An Atom 1.0 document (UTF-8 bytes) with ``entries`` in the given order."""
     fg = FeedGenerator()
-    fg.id(_text(id))
-    fg.title(_text(title))
+    fg.id(_text(id) or _text(alternate))
+    fg.title(_text(title) or "caselib")
     if subtitle:
         fg.subtitle(_text(subtitle))
     fg.link(href=_text(self_url), rel="self")
     fg.link(href=_text(alternate), rel="alternate")
     fg.updated(_when(updated))
-    fg.author({"name": _text(author)})
+    fg.author({"name": _text(author) or "caselib"})
     fg.generator("caselib")
     for e in entries:
         item = fg.add_entry(order="append")
-        item.id(_text(e.id))
-        item.title(_text(e.title))
+        item.id(_text(e.id) or _text(e.link))
+        item.title(_text(e.title) or "…")  # Atom requires a title; validation requires one too
         item.link(href=_text(e.link), rel="alternate")
         item.updated(_when(e.updated))
         if e.summary:
