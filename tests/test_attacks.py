@@ -245,7 +245,7 @@ def test_every_file_of_a_build_is_covered_by_its_manifest(pristine):
     _, index, _ = pristine
     manifest = read_manifest((index / "current").resolve())
     assert sorted(manifest["files"]) == [f for f in build_files(index) if f != "manifest.json"]
-    assert all(set(v) == {"size", "blake2b"} for v in manifest["files"].values())
+    assert all(set(v) == {"size", "sha256"} for v in manifest["files"].values())
 
 
 def damaged_copy(pristine, tmp_path: Path, rel: str, how: str) -> Path:
