@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from .frontmatter import FrontMatterError, YamlDoc, parse_yaml
+from .frontmatter import FrontMatterError, YamlDoc, dump_yaml, parse_yaml
 from .loader import case_files, decode_text, display_path, folder_entries, read_limited
 from .model import ERROR, Problem
 from .template import slugify
@@ -202,7 +200,7 @@ def bad_url(value: Any) -> bool:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return True
-    return not (host == "localhost" or re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,}|\d+(\.\d+){3}", host))
+    return not (host == "localhost" or re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,}|[0-9]+(\.[0-9]+){3}", host))
 
 
 def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None) -> list[Problem]:
@@ -397,7 +395,7 @@ def saved_search_text(
     }
     if not saved:
         del data["search"]
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    body = dump_yaml(data)
     titles = {case_id: " ".join(title.split()) for case_id, title in hits}
     lines = []
     for line in body.splitlines():

@@ -63,6 +63,18 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that never writes anchors or aliases (a value used twice is written twice)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text the project can read back: block style, keys in order, Unicode kept, no anchors."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 class YamlDoc:
     """Parsed front matter plus a map from data paths to file lines."""
 

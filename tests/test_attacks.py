@@ -27,6 +27,7 @@ from indexer.search import Searcher
 ROOT = Path(__file__).resolve().parents[1]
 CASE = sorted(f for f in (ROOT / "cases").glob("*.md") if f.name != "README.md")[0]  # any shipped case
 COLLECTION = ROOT / "collections" / "youth-violence-prevention.yml"
+VALID = Path(__file__).parent / "data" / "valid_cases"
 
 
 def laughs(levels: int = 9, width: int = 9, indent: str = "") -> str:
@@ -79,7 +80,7 @@ def test_a_bomb_case_is_refused_fast_and_small_and_the_valid_cases_beside_it_are
     tmp_path, build, hash_embedder
 ):
     lib = tmp_path / "cases"
-    shutil.copytree(ROOT / "cases", lib)
+    shutil.copytree(VALID, lib)
     (lib / "lol-case.md").write_text(bomb_case("lol-case"), encoding="utf-8")
     (case, problems), seconds, peak = cheap(lambda: read_case(lib / "lol-case.md"))
     assert case is None and seconds < 1 and peak < 50_000_000
@@ -88,9 +89,8 @@ def test_a_bomb_case_is_refused_fast_and_small_and_the_valid_cases_beside_it_are
     assert "anchor (&l0) is not allowed in YAML" in problems[0].message
     report = build(lib, tmp_path / "index")
     assert any(p.path.endswith("lol-case.md") for p in report.problems)
-    shipped = {f.stem for f in (ROOT / "cases").glob("*.md") if f.name != "README.md"}
     searcher = Searcher.open(tmp_path / "index", embedder=hash_embedder)
-    assert set(searcher.case_ids()) == shipped
+    assert set(searcher.case_ids()) == {f.stem for f in VALID.glob("*.md")}
 
 
 def test_a_bomb_collection_is_refused_fast_and_small(tmp_path):
@@ -227,7 +227,7 @@ def pristine(tmp_path_factory, hash_embedder):
 
     root = tmp_path_factory.mktemp("pristine")
     lib = root / "cases"
-    shutil.copytree(Path(__file__).parent / "data" / "valid_cases", lib)
+    shutil.copytree(VALID, lib)
     build_index(lib, root / "index", embedder=hash_embedder, log=lambda m: None)
     searcher = Searcher.open(root / "index", embedder=hash_embedder)
     answers = {q: [h.id for h in searcher.search(q).hits] for q in ("police", "prevención", "community")}

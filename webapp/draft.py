@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from werkzeug.datastructures import MultiDict
 
 from indexer import vocab
-from indexer.frontmatter import parse_yaml, split
+from indexer.frontmatter import dump_yaml, parse_yaml, split
 from indexer.model import ERROR, WARNING, Problem
 from indexer.numbers import NumberError, whole_number
 from indexer.template import slugify
@@ -241,7 +240,7 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
 
 def case_text(meta: dict[str, Any], sections: dict[str, str], lang: str) -> str:
     """The case file: YAML front matter, then the six required sections with headings in ``lang``."""
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    front = dump_yaml(meta)
     parts = []
     for key, names in vocab.SECTIONS:
         heading = names.get(lang, names["en"])
