@@ -42,8 +42,8 @@ def base_url(value: str | None) -> str | None:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """App factory. Config keys: INDEX_DIR, MODEL, SEARCHER (an already opened Searcher), SITE_NAME,
-    COLLECTIONS_DIR (curated collections/*.yml), BASE_URL (the public address every absolute URL
-    starts with), TRUSTED_HOSTS (Host headers accepted; others answer 400)."""
+    COLLECTIONS_DIR (curated collections/*.yml), RELEASES_DIR (data releases listed on /data), BASE_URL
+    (the public address every absolute URL starts with), TRUSTED_HOSTS (Host headers accepted; others answer 400)."""
     app = CaselibFlask(__name__)
     hosts = [h.strip() for h in os.environ.get("CASELIB_TRUSTED_HOSTS", "").split(",") if h.strip()]
     app.config.from_mapping(
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MODEL=os.environ.get("CASELIB_MODEL") or None,
         SEARCHER=None,
         COLLECTIONS_DIR=os.environ.get("CASELIB_COLLECTIONS", "collections"),
+        RELEASES_DIR=os.environ.get("CASELIB_RELEASES", "dist"),
         SITE_NAME="caselib",
         PER_PAGE=10,
         MAX_QUERY_CHARS=500,
@@ -69,10 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     i18n.init_app(app)
-    from . import api, community, errors, pages
+    from . import api, community, errors, pages, releases
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(community.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.init_app(app)
 

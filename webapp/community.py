@@ -7,9 +7,7 @@ Every page is a plain GET URL (the draft form also accepts POST) and writes noth
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import vocab
 from indexer.collections import Collection, collection_files, load_collections, saved_search_text
+from indexer.export import write_csv
 
 from . import data, draft, feeds, get_searcher, i18n, render
 from .state import BadRequest, SearchState
@@ -232,22 +231,10 @@ def collection_markdown_text(d: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: CSV injection
-
-
-def csv_cell(value: Any) -> Any:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_text(rows: list[list[Any]]) -> str:
-    """CSV (UTF-8 with a BOM, so Excel reads accents) with every cell neutralised: the one CSV writer."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-    return "\ufeff" + buf.getvalue()
+    """CSV through the engine's one CSV writer (cells neutralised against formulas, OWASP), with a BOM
+    so Excel reads accents."""
+    return "\ufeff" + write_csv(rows)
 
 
 def collection_csv_text(d: dict[str, Any]) -> str:
@@ -480,12 +467,21 @@ def compare():
     for c in d["cases"]:
         c["problem_html"] = render.markdown_html(c["problem"])
         c["results_html"] = render.markdown_html(c["results"])
-    choices = sorted(
-        ({"id": cid, "title": title} for cid, title in get_searcher().titles().items()),
-        key=lambda x: vocab.fold(x["title"]),
-    )
+    find = " ".join(request.args.get("find", "").split())[:200]
     sh = {f: [x["value"] for x in d["shared"].get(f, [])] for f in ("countries", "pillars", "themes")}
-    return render_template("compare.html", d=d, choices=choices, sh=sh)
+    return render_template("compare.html", d=d, find=find, found=compare_candidates(find, d["ids"], lang), sh=sh)
+
+
+def compare_candidates(find: str, ids: list[str], lang: str, k: int = 8) -> list[dict[str, str]]:
+    """Cases to add to a comparison, found by searching (a library of 100k cases is no drop-down list)."""
+    if not find or len(ids) >= COMPARE_MAX:
+        return []
+    hits = get_searcher().search(find, per_page=k + len(ids), lang=lang, snippets=False).hits
+    return [
+        {"id": h.id, "title": h.title, "add_url": url_for("community.compare", ids=[*ids, h.id], lang=lang)}
+        for h in hits
+        if h.id not in ids
+    ][:k]
 
 
 # --- draft a case ------------------------------------------------------------------------------------------------
