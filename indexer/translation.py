@@ -25,7 +25,17 @@ from jsonschema import Draft202012Validator
 
 from .frontmatter import FrontMatterError, parse_yaml, split
 from .model import ERROR, WARNING, Case, Problem, Translation
-from .validate import _TODO, SUMMARY_MAX_WORDS, identity_problems, parse_sections, schema_problems
+from .validate import (
+    _TODO,
+    CONTROL,
+    SUMMARY_MAX_WORDS,
+    SchemaValidator,
+    _control_name,
+    control_problems,
+    identity_problems,
+    parse_sections,
+    schema_problems,
+)
 from .vocab import NOT_DOCUMENTED, SCHEMA_DIR, SECTIONS
 
 SCHEMA_PATH = SCHEMA_DIR / "translation.schema.json"
@@ -56,7 +66,7 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+    return SchemaValidator(schema())  # ASCII-only patterns, as for cases
 
 
 def read_translation(path: Path, shown: str, text: str, digest: str) -> tuple[Translation | None, list[Problem]]:
@@ -75,6 +85,10 @@ def read_translation(path: Path, shown: str, text: str, digest: str) -> tuple[Tr
     m = doc.data
     problems = schema_problems(doc, shown, _validator(), schema())
     problems += [p for p in identity_problems(doc, shown, case_id, path.name) if p.field != "id"]
+    control_problems(m, (), doc, shown, problems)
+    for offset, line in enumerate(body.split("\n")):
+        if found := CONTROL.search(line.rstrip("\r")):
+            problems.append(Problem(shown, body_line + offset, "body", f"{_control_name(found.group())}: remove it"))
     if lang not in LANGUAGES:
         problems.append(
             Problem(
