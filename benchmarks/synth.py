@@ -82,6 +82,28 @@ def _paragraph(rng: random.Random, bank: list[str], topic: str, n: int) -> str:
     return " ".join(rng.choice(bank).format(topic=topic, place=rng.choice(PLACES)) for _ in range(n))
 
 
+PROBLEMS = vocab.enum_values("problems")
+POPULATIONS = vocab.enum_values("target_population")
+SETTINGS = vocab.enum_values("setting")
+
+
+def make_translation(i: int, case_text: str) -> str:
+    """A partial translation (title and summary) of case ``i`` into English or Spanish, as
+    ``cases/<id>.<lang>.md``: the library has two translation files per case (format v2)."""
+    spanish = i % 3 == 2
+    lang = "en" if spanish else "es"
+    meta = {
+        "translation_of": f"synthetic-case-{i:06d}",
+        "language": lang,
+        "status": "partial",
+        "translated_by": "caselib benchmarks",
+        "translated_on": "2026-11-28",
+        "title": f"{'Synthetic practice' if spanish else 'Práctica sintética'} {i}",
+        "summary": f"{'Translated summary of practice' if spanish else 'Resumen traducido de la práctica'} {i}.",
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
+
+
 def make_case(i: int, rng: random.Random) -> str:
     spanish = i % 3 == 2
     theme = rng.choice(vocab.enum_values("themes"))
@@ -102,7 +124,14 @@ def make_case(i: int, rng: random.Random) -> str:
         "themes": list(dict.fromkeys([theme, rng.choice(vocab.enum_values("themes"))])),
         "period": {"start": start, "end": rng.choice([None, min(2025, start + rng.randint(1, 8))])},
         "status": rng.choice(vocab.enum_values("status")),
-        "evidence": {"stage": "not-evaluated", "rating": "not-rated"},
+        "evidence": {"stage": "not-evaluated", "rating": "not-rated", "rationale": "Synthetic: no evaluation."},
+        "evaluations": [],
+        # format-v2 fields chosen from i, not from rng: the rest of the synthetic text stays as before
+        "problems": [PROBLEMS[i % len(PROBLEMS)]],
+        "target_population": [POPULATIONS[i % len(POPULATIONS)]],
+        "setting": [SETTINGS[i % len(SETTINGS)]],
+        "mechanism": f"Synthetic mechanism of practice {i}: how it is meant to work.",
+        "resources": {k: "not-documented" for k in ("staff", "training", "equipment", "duration", "budget")},
         "channel": rng.choice(vocab.enum_values("channel")),
         "sources": [{"title": f"Synthetic source {i}", "publisher": "caselib benchmarks", "year": 2026}],
         "summary": {"en": _paragraph(rng, EN, topic_en, 3), "es": _paragraph(rng, ES, topic_es, 3)},
@@ -120,12 +149,17 @@ def make_case(i: int, rng: random.Random) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n" + "\n".join(body)
 
 
-def generate(out: Path, n: int, seed: int = 7) -> Path:
-    """Write ``n`` cases into ``out`` (created); returns ``out``."""
+def generate(out: Path, n: int, seed: int = 7, translations: bool = False) -> Path:
+    """Write ``n`` cases into ``out`` (created), each with a partial translation file when
+    ``translations``; returns ``out``."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        (out / f"synthetic-case-{i:06d}.md").write_text(make_case(i, rng), encoding="utf-8")
+        text = make_case(i, rng)
+        (out / f"synthetic-case-{i:06d}.md").write_text(text, encoding="utf-8")
+        if translations:
+            lang = "en" if i % 3 == 2 else "es"
+            (out / f"synthetic-case-{i:06d}.{lang}.md").write_text(make_translation(i, text), encoding="utf-8")
     return out
 
 
@@ -134,8 +168,9 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--translations", action="store_true", help="a partial translation file beside every case")
     args = ap.parse_args()
-    generate(args.out, args.n, args.seed)
+    generate(args.out, args.n, args.seed, args.translations)
     print(f"wrote {args.n} cases to {args.out}")
 
 

@@ -31,11 +31,13 @@ from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
 from .embedders import Embedder, default_model, load_embedder
 from .keyword import KeywordIndex
-from .loader import LoadResult, load_library, read_case
+from .loader import LoadResult, load_library, read_case, with_translations
 from .model import Case, Problem
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 4  # 2: vectors/case_ids.json, catalog hashes; 3: keyword/terms (BM25F matrix); 4: file checksums
+# 2: vectors/case_ids.json, catalog hashes; 3: keyword/terms (BM25F matrix); 4: file checksums;
+# 5: translations (catalog column, versions in records, chunk languages)
+FORMAT_VERSION = 5
 KEEP_BUILDS = 2
 
 
@@ -200,7 +202,7 @@ def build_index(
         if report.reason and prev_manifest:
             log(report.reason)
         old_hashes = {} if report.full else {k: v["hash"] for k, v in prev_manifest["cases"].items()}
-        new_hashes = {c.id: c.content_hash for c in cases}
+        new_hashes = {c.id: c.index_hash for c in cases}  # the case file and its translations
         changed = {cid for cid, h in new_hashes.items() if old_hashes.get(cid) != h}
         removed = set(old_hashes) - set(new_hashes)
         report.removed = len(removed)
@@ -241,7 +243,7 @@ def build_index(
             "model": model_name,
             "dim": emb.dim if emb else (prev_manifest or {}).get("dim", 0),
             "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "cases": {c.id: {"hash": c.content_hash, "path": c.path} for c in cases},
+            "cases": {c.id: {"hash": c.index_hash, "path": c.path} for c in cases},
             "counts": {
                 "cases": len(cases),
                 "chunks": report.chunks_encoded + report.chunks_reused,
@@ -265,7 +267,7 @@ def _reload(case: Case) -> Case:
     fresh, problems = read_case(Path(case.path))
     if fresh is None:
         raise IndexError_(f"{case.path} changed during the build: run `caselib index` again")
-    return fresh
+    return with_translations(replace(fresh, translations=case.translations))
 
 
 def _relink(stand_in: Case) -> Case:

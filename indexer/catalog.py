@@ -25,6 +25,7 @@ import numpy as np
 
 from .keyword import FACET_FIELDS
 from .model import Case
+from .versions import record_versions
 from .vocab import fold
 
 LIGHT_KEYS = (
@@ -44,6 +45,9 @@ LIGHT_KEYS = (
     "summary",
     "documentation",
     "related",
+    "problems",
+    "target_population",
+    "setting",
 )
 RECORD_CACHE = 1024  # parsed light records kept per build
 
@@ -53,6 +57,10 @@ def light_record(case: Case) -> dict[str, Any]:
     rec = {k: case.meta.get(k) for k in LIGHT_KEYS}
     rec["start_year"] = case.start_year
     rec["facets"] = case.facet_values()
+    # each translation's title and summary, for result lists in the reader's language
+    rec["versions"] = {
+        t.language: {"title": t.title, "summary": t.summary, "status": t.status} for t in case.translations if t.meta
+    }
     return rec
 
 
@@ -63,6 +71,7 @@ def full_record(case: Case) -> dict[str, Any]:
         "id": case.id,
         "meta": case.meta,
         "sections": [{"key": s.key, "heading": s.heading, "text": s.text} for s in case.sections],
+        "versions": record_versions(case),  # language -> translation (indexer.versions.localize_record)
         "path": case.path,
         "hash": case.content_hash,
         "key_lines": case.key_lines,
@@ -84,7 +93,18 @@ class Reuse:
     postings and vectors by case id. No record is parsed (at 10,000 cases that saved ~0.5 s of a
     one-case update)."""
 
-    NEEDS = ("ids", "paths", "hashes", "related", "related_shown", "lines", "record_offsets", "doc_offsets", "facets")
+    NEEDS = (
+        "ids",
+        "paths",
+        "hashes",
+        "related",
+        "related_shown",
+        "lines",
+        "record_offsets",
+        "doc_offsets",
+        "facets",
+        "translations",
+    )
 
     def __init__(self, build: Path):
         self.cols = json.loads((build / "catalog.json").read_text(encoding="utf-8"))
@@ -97,6 +117,8 @@ class Reuse:
         self._doc_spans = _lines(self._docs, self.cols["doc_offsets"])
         self._by_key = {(p, h): r for r, (p, h) in enumerate(zip(self.cols["paths"], self.cols["hashes"], strict=True))}
         self._rows: dict[str, int] = {}  # id of a reused case -> its row in the previous build
+        # translation files of the previous build, by (path, sha256)
+        self._translations = {(p, h) for row in self.cols["translations"] for p, h in row}
 
     def __call__(self, path: str, digest: str) -> Case | None:
         row = self._by_key.get((path, digest))
@@ -115,6 +137,15 @@ class Reuse:
             content_hash=digest,
             key_lines={"id": id_line, "related": related_line},
         )
+
+    def translation_known(self, path: str, digest: str) -> bool:
+        """True when the previous build indexed this translation file with these bytes."""
+        return (path, digest) in self._translations
+
+    def translations_of(self, case: Case) -> list[list[str]]:
+        """[path, sha256] of the translation files indexed with a reused case in the previous build."""
+        row = self.row(case)
+        return self.cols["translations"][row] if row is not None else []
 
     def stale(self, case: Case) -> bool:
         """True when a reused case's stored records show other ``related`` links than the loader kept
@@ -168,7 +199,7 @@ def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reus
     prev = reuse.cols if reuse is not None else None
     old_rows = [reuse.row(c) if reuse is not None else None for c in cases]
     light = [((reuse.light_line(c) if reuse else None) or encode_light(c)) for c in cases]
-    keys = ("titles", "titles_original", "start_year", "last_reviewed", "related", "related_shown")
+    keys = ("titles", "titles_original", "start_year", "last_reviewed", "related", "related_shown", "translations")
     cols: dict[str, list] = {k: [] for k in keys}
     cols["lines"] = []
     facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
@@ -184,6 +215,7 @@ def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reus
         # as written (a stand-in is rebuilt from it) and as shown (unknown ids dropped)
         cols["related"].append(list(case.related_declared) if case.related_declared is not None else case.related)
         cols["related_shown"].append(case.related)
+        cols["translations"].append([[t.path, t.content_hash] for t in case.translations])
         cols["lines"].append([case.key_lines.get("id", 2), case.key_lines.get("related", 1)])
         for name, values in case.facet_values().items():
             if name in facets:

@@ -23,10 +23,11 @@ SUMMARY_HEADINGS = {"en": "Summary", "es": "Resumen", "pt": "Resumo", "fr": "Ré
 @dataclass(frozen=True)
 class Chunk:
     case_id: str
-    key: str  # 'summary-en', 'summary-es', 'context', 'practice', ...
+    key: str  # 'summary-en', 'summary-es', 'context', 'practice', ...; a translation's sections 'es:context'
     heading: str
     text: str  # what is shown as a snippet (no prefix)
     embed_text: str  # what the model reads: prefix + text
+    lang: str = ""  # language of the text ('' in indexes built before translations)
 
     @property
     def hash(self) -> str:
@@ -83,18 +84,34 @@ def chunk_case(case: Case, count_tokens: Callable[[str], int], max_tokens: int =
     if case.title_original and case.title_original != title:
         title = f"{title} ({case.title_original})"
     chunks: list[Chunk] = []
-    for lang, text in case.summary.items():
+    summaries = dict(case.summary)
+    for tr in case.translations:  # a translation's summary, unless the case carries that language inline
+        if tr.meta and tr.summary and tr.language not in summaries:
+            summaries[tr.language] = tr.summary
+    titles = {tr.language: tr.title for tr in case.translations if tr.meta and tr.title}
+    for lang, text in summaries.items():
         heading = SUMMARY_HEADINGS.get(lang, "Summary")
-        prefix = f"{title}. {heading}: "
+        prefix = f"{titles.get(lang, title)}. {heading}: "
         for piece in _pieces(text, max_tokens - count_tokens(prefix), count_tokens):
-            chunks.append(Chunk(case.id, f"summary-{lang}", heading, piece, prefix + piece))
-    for section in case.sections:
+            chunks.append(Chunk(case.id, f"summary-{lang}", heading, piece, prefix + piece, lang))
+    _section_chunks(chunks, case.id, title, case.sections, "", case.language, count_tokens, max_tokens)
+    # complete translations' sections too (partial ones may carry a few sections: those are indexed by
+    # keyword only): every chunk costs a model encoding, and a complete version is a whole reading of the case
+    for tr in case.translations:
+        if tr.meta and tr.complete:
+            _section_chunks(
+                chunks, case.id, tr.title, tr.sections, f"{tr.language}:", tr.language, count_tokens, max_tokens
+            )
+    if not chunks:  # a case with neither summary nor body still gets found by its title
+        chunks.append(Chunk(case.id, "title", "Title", title, title, "en"))
+    return chunks
+
+
+def _section_chunks(out, case_id, title, sections, key_prefix, lang, count_tokens, max_tokens) -> None:  # noqa: ANN001
+    for section in sections:
         if section.key == "sources" or not section.text.strip():
             continue
         prefix = f"{title}. {section.heading}: "
         budget = max(32, max_tokens - count_tokens(prefix))
         for piece in _pieces(plain(section.text), budget, count_tokens):
-            chunks.append(Chunk(case.id, section.key, section.heading, piece, prefix + piece))
-    if not chunks:  # a case with neither summary nor body still gets found by its title
-        chunks.append(Chunk(case.id, "title", "Title", title, title))
-    return chunks
+            out.append(Chunk(case_id, key_prefix + section.key, section.heading, piece, prefix + piece, lang))

@@ -166,6 +166,71 @@ def new(
     click.echo(f"wrote {target}: fill in every TODO, then run `caselib check --strict {target}`")
 
 
+@main.command()
+@cases_option
+@click.option(
+    "--stamp",
+    is_flag=True,
+    help="Write source_hash (the original's current content hash) into translation files that have none.",
+)
+@click.option(
+    "--confirm",
+    "confirmed",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A translation file you brought up to date with its changed original: stamp it with the current "
+    "hash (repeatable; with --stamp).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def translations(cases_dir: Path, stamp: bool, confirmed: tuple[Path, ...], fmt: str) -> None:
+    """Report missing, partial, unstamped and outdated translations (exit 1 when there are any).
+
+    Expected per case: English body -> es complete, pt complete for Brazil cases (else partial);
+    Spanish body -> en complete, pt partial; Portuguese body -> en and es complete. A translation is
+    outdated when its source_hash differs from the hash of the original's translatable content."""
+    from . import translation as tr_mod
+
+    if confirmed and not stamp:
+        raise click.UsageError("--confirm needs --stamp")
+    if not cases_dir.is_dir():
+        _fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
+    result = load_library([cases_dir])
+    for p in result.errors():
+        click.echo(f"skipped: {p}", err=True)
+    if stamp:
+        wanted = {str(Path(c).resolve()) for c in confirmed}
+        stamped = []
+        for case in result.cases:
+            digest = tr_mod.source_hash(case)
+            for tr in case.translations:
+                path = Path(tr.path)
+                if (not tr.meta.get("source_hash") or str(path.resolve()) in wanted) and tr.meta.get(
+                    "source_hash"
+                ) != digest:
+                    if tr_mod.stamp(path, digest):
+                        stamped.append(tr.path)
+        unknown = wanted - {str(Path(t.path).resolve()) for c in result.cases for t in c.translations}
+        for u in sorted(unknown):
+            click.echo(f"not stamped: {u} is not a valid translation of a valid case (run caselib check)", err=True)
+        click.echo(f"stamped {len(stamped)} translation file(s)" + "".join(f"\n  {s}" for s in stamped), err=True)
+        result = load_library([cases_dir])
+    rows = tr_mod.report(result.cases)
+    if fmt == "json":
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["state"]] = counts.get(r["state"], 0) + 1
+        click.echo(json.dumps({"cases": len(result.cases), "counts": counts, "translations": rows}, indent=2))
+    else:
+        for r in rows:
+            where = r["path"] or str(cases_dir / f"{r['id']}.{r['language']}.md")
+            want = f" (expected {r['expected']})" if r["expected"] else ""
+            click.echo(f"{where}: {r['state']}{want}")
+        click.echo(
+            f"{len(result.cases)} case(s): {len(rows)} translation(s) missing, partial, unstamped or outdated", err=True
+        )
+    sys.exit(1 if rows else 0)
+
+
 model_option = click.option(
     "--model",
     default=None,

@@ -126,7 +126,8 @@ def case_ids_in(paths: Iterable[Path]) -> set[str]:
     """Ids a collection may name: the stems of the case files under ``paths`` and beside them."""
     files = case_files(list(paths))
     folders = {f.parent for f in files}
-    return {f.stem for f in files} | {g.stem for d in folders for g in case_files(d)}
+    stems = {f.stem for f in files} | {g.stem for d in folders for g in case_files(d)}
+    return {s for s in stems if "." not in s}  # translation files <id>.<lang>.md are not cases
 
 
 # --- validation -------------------------------------------------------------------------------------------------

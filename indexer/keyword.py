@@ -47,6 +47,10 @@ FACET_FIELDS = (
     "channel",
     "language",
     "scale",
+    "problems",
+    "target_population",
+    "setting",
+    "translation",
 )
 # Field weights. The title is also part of the body text, so its own field only adds a little;
 # measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
@@ -156,11 +160,56 @@ def make_schema() -> fields.Schema:
     )
 
 
-def document(case: Case) -> dict[str, Any]:
-    """The Whoosh document of one case."""
+def _texts(value: Any) -> list[str]:
+    """Every text inside a front-matter value (the token not-documented left out)."""
+    if isinstance(value, str):
+        return [] if value in ("not-documented", "not-reported", "none", "not examined") else [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def versions_text(case: Case) -> list[tuple[str, str, str]]:
+    """(language, kind, text) of every version of a case: kind is 'summary' or 'body'.
+
+    The original's body is in its ``language``; its front-matter texts (mechanism, evidence rationale,
+    resources, evaluation texts) are English; each translation's title, texts and sections are in its
+    language. Callers route each text to the fields of its language."""
     m = case.meta
-    lang = case.language if case.language in LANGS else "en"
-    body = plain(case.body)
+    ev = m.get("evidence") or {}
+    fields_en = _texts([m.get("mechanism"), ev.get("rationale") or ev.get("notes"), m.get("resources")])
+    fields_en += _texts(
+        [
+            {k: e.get(k) for k in ("comparison", "displacement", "outcomes")}
+            for e in (m.get("evaluations") or [])
+            if isinstance(e, dict)
+        ]
+    )
+    # the title also counts as body text (BM25 saturation)
+    out = [(case.language, "body", f"{case.title}\n{plain(case.body)}")]
+    if fields_en:
+        out.append(("en", "body", "\n".join(fields_en)))
+    out += [(lang, "summary", text) for lang, text in case.summary.items()]
+    for tr in case.translations:
+        if not tr.meta:
+            continue
+        tm = tr.meta
+        texts = [
+            tr.title,
+            *_texts([tm.get("mechanism"), tm.get("evidence"), tm.get("resources"), tm.get("evaluations")]),
+        ]
+        texts += [f"{s.heading}\n{plain(s.text)}" for s in tr.sections]
+        out.append((tr.language, "body", "\n".join(texts)))
+        if tr.summary:
+            out.append((tr.language, "summary", tr.summary))
+    return out
+
+
+def document(case: Case) -> dict[str, Any]:
+    """The Whoosh document of one case: every version's text in the fields of its language."""
+    m = case.meta
     inst = m.get("institution") or {}
     doc: dict[str, Any] = {
         "id": case.id,
@@ -169,12 +218,13 @@ def document(case: Case) -> dict[str, Any]:
         "title_original": case.title_original or "",
         "institution": " ".join(filter(None, [inst.get("name"), inst.get("name_original")])),
         "partners": " ".join(m.get("partners") or []),
-        f"body_{lang}": f"{case.title}\n{body}",  # the title also counts as body text (BM25 saturation)
     }
-    for slang, text in case.summary.items():
-        if slang in LANGS:
-            doc[f"summary_{slang}"] = text
-    doc["spell"] = " ".join([case.title, case.title_original or "", *case.summary.values(), body])
+    spell = [case.title, case.title_original or ""]
+    for lang, kind, text in versions_text(case):
+        name = f"{kind}_{lang if lang in LANGS else 'en'}"
+        doc[name] = f"{doc[name]}\n{text}" if name in doc else text
+        spell.append(text)
+    doc["spell"] = " ".join(spell)
     for name, values in case.facet_values().items():
         doc[name] = ",".join(values)
     return doc

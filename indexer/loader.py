@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
-from .model import ERROR, WARNING, Case, Problem
+from .model import ERROR, WARNING, Case, Problem, Translation
+from .translation import check_against, read_translation, split_name
 from .validate import validate
 
 MAX_BYTES = 1_000_000
@@ -207,15 +208,42 @@ def read_case(
     return case, problems
 
 
+def read_translation_file(
+    path: Path, shown: str | None = None, reuse: Reuse | None = None, cwd: Path | None = None
+) -> tuple[Translation | None, list[Problem]]:
+    """Load one translation file ``<id>.<lang>.md`` (checked alone; ``check_against`` needs its original).
+
+    Read like a case (bounded read, UTF-8, the same YAML reader). With ``reuse``, a file unchanged
+    since the previous build becomes a stand-in (no parsing)."""
+    shown = shown or display_path(path, cwd)
+    raw, problems = read_limited(path, shown)
+    if raw is None:
+        return None, problems
+    digest = hashlib.sha256(raw).hexdigest()
+    if reuse is not None and reuse.translation_known(shown, digest):
+        case_id, lang = split_name(path)
+        return Translation(case_id=case_id, language=lang, path=shown, meta={}, sections=(), content_hash=digest), []
+    text, problems = decode_text(raw, shown)
+    if text is None:
+        return None, problems
+    return read_translation(path, shown, text, digest)
+
+
 def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadResult:
     """Load every case file under ``paths``; check ids are unique and ``related`` ids exist."""
     result = LoadResult()
-    files = case_files(paths, result.problems)
-    result.files = len(files)
+    all_files = case_files(paths, result.problems)
+    result.files = len(all_files)
+    files: list[Path] = []
+    translation_files: list[Path] = []
+    for f in all_files:
+        (files if split_name(f) is None else translation_files).append(f)
     cwd = Path.cwd().resolve()
     # related ids may point at any case file beside the ones checked
     named = [p for p in (paths if isinstance(paths, list) else [paths]) if not p.is_dir()]
-    stems = {f.stem for f in files} | {g.stem for d in {f.parent for f in named} for g in case_files(d)}
+    stems = {f.stem for f in files} | {
+        g.stem for d in {f.parent for f in named} for g in case_files(d) if split_name(g) is None
+    }
     by_id: dict[str, Case] = {}
     for f in files:
         case, problems = read_case(f, reuse=reuse, cwd=cwd)
@@ -249,6 +277,99 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
             )
             meta = dict(case.meta, related=[r for r in case.related if r in stems])
             by_id[cid] = replace(case, meta=meta, related_declared=tuple(case.related))
+    if translation_files:
+        _attach_translations(translation_files, by_id, result, reuse, cwd)
     result.cases = sorted(by_id.values(), key=lambda c: c.id)
     result.problems.sort(key=lambda p: (p.path, p.line))
     return result
+
+
+def _is_stand_in(case: Case) -> bool:
+    return case.body == "" and not case.sections
+
+
+def _attach_translations(
+    files: list[Path], by_id: dict[str, Case], result: LoadResult, reuse: Reuse | None, cwd: Path
+) -> None:
+    """Read translation files, check each against its original, and attach the valid ones to their case.
+
+    Invariant for index builds: a case is either a reused stand-in with only stand-in translations
+    (nothing of it changed: same file, same set of translation files and bytes), or fully read with
+    every translation fully read."""
+    found: dict[str, list[tuple[Path, Translation]]] = {}
+    originals: dict[str, Case | None] = {}  # originals read only to check a translation named alone
+    for f in files:
+        tr, problems = read_translation_file(f, reuse=reuse, cwd=cwd)
+        result.problems.extend(problems)
+        if tr is None:
+            continue
+        if tr.case_id not in by_id and tr.case_id not in originals:
+            sibling = f.parent / f"{tr.case_id}.md"
+            original = read_case(sibling, cwd=cwd)[0] if sibling.is_file() else None
+            originals[tr.case_id] = original
+            if original is None:
+                why = "has errors (run caselib check on it)" if sibling.is_file() else "does not exist"
+                result.problems.append(
+                    Problem(
+                        tr.path,
+                        tr.key_lines.get("translation_of", 2),
+                        "translation_of",
+                        f"translates '{tr.case_id}', but {display_path(sibling, cwd)} {why}: "
+                        "a translation needs its original case file beside it",
+                    )
+                )
+        found.setdefault(tr.case_id, []).append((f, tr))
+    for cid, items in found.items():
+        case = by_id.get(cid)
+        if case is None:
+            original = originals.get(cid)
+            for _, tr in items:
+                if original is not None:
+                    result.problems.extend(check_against(_full_translation(tr, cwd), original))
+            continue
+        stored = reuse.translations_of(case) if reuse is not None and _is_stand_in(case) else None
+        now = sorted((tr.path, tr.content_hash) for _, tr in items)
+        if stored is not None and sorted(map(tuple, stored)) == now and all(not tr.meta for _, tr in items):
+            by_id[cid] = replace(case, translations=tuple(tr for _, tr in sorted(items, key=lambda x: x[1].language)))
+            continue
+        if _is_stand_in(case):  # something of it changed: read the case itself again
+            fresh, _ = read_case(Path(case.path) if Path(case.path).is_absolute() else cwd / case.path, shown=case.path)
+            if fresh is None:
+                continue
+            case = replace(fresh, meta=dict(fresh.meta, related=case.related), related_declared=case.related_declared)
+        kept = []
+        for _f, tr in sorted(items, key=lambda x: x[1].language):
+            tr = _full_translation(tr, cwd)
+            problems = check_against(tr, case)
+            result.problems.extend(problems)
+            if not any(p.severity == ERROR for p in problems):
+                kept.append(tr)
+        by_id[cid] = replace(case, translations=tuple(kept))
+    # cases whose translations all disappeared since the previous build must be re-indexed too
+    if reuse is not None:
+        for cid, case in list(by_id.items()):
+            if cid not in found and _is_stand_in(case) and reuse.translations_of(case):
+                fresh, _ = read_case(
+                    cwd / case.path if not Path(case.path).is_absolute() else Path(case.path), shown=case.path
+                )
+                if fresh is not None:
+                    by_id[cid] = replace(
+                        fresh, meta=dict(fresh.meta, related=case.related), related_declared=case.related_declared
+                    )
+
+
+def _full_translation(tr: Translation, cwd: Path) -> Translation:
+    """A stand-in translation read in full (its file is unchanged, but its case must be re-indexed)."""
+    if tr.meta:
+        return tr
+    path = Path(tr.path) if Path(tr.path).is_absolute() else cwd / tr.path
+    full, _ = read_translation_file(path, shown=tr.path)
+    return full or tr
+
+
+def with_translations(case: Case, cwd: Path | None = None) -> Case:
+    """``case`` with its stand-in translations read in full (for a build that must re-index it)."""
+    if not case.translations:
+        return case
+    cwd = cwd or Path.cwd().resolve()
+    return replace(case, translations=tuple(_full_translation(t, cwd) for t in case.translations))

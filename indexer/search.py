@@ -94,6 +94,20 @@ class Hit:
     institution: str
     summary: dict[str, str]
     matched_section: str | None = None
+    snippet_lang: str | None = None  # language of the snippet text (for a lang attribute)
+    # each translation's {title, summary, status} by language (indexer.catalog.light_record)
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def localized(self, lang: str) -> tuple[str, str, str, str]:
+        """(title, its language, summary, its language) in ``lang`` where a version has them.
+
+        The English ``title`` is the fallback; an original-language ``title_original`` is used when
+        ``lang`` is the case's own language (``versions`` then has no entry for it)."""
+        v = self.versions.get(lang) or {}
+        title, title_lang = (v["title"], lang) if v.get("title") else (self.title, "en")
+        if summary := v.get("summary") or self.summary.get(lang):
+            return title, title_lang, summary, lang
+        return title, title_lang, self.summary.get("en", ""), "en"
 
 
 @dataclass(frozen=True)
@@ -447,21 +461,28 @@ class Searcher:
         cat = st.catalog
         rec = cat.records[row]
         cid = rec["id"]
-        text, section = None, None
+        text, section, text_lang = None, None, None
         if terms is None:  # snippets not wanted (evaluation runs)
             text = ""
         elif row in best_chunk:
             ch = st.vectors.chunk(best_chunk[row])
-            text, section = ch["text"], ch["heading"]
+            if ch.get("lang") and ch["lang"] != lang:  # the same part of the version in the reader's language
+                ch = _same_part_in(st.vectors.chunks_of(row), ch, lang, terms) or ch
+            text, section, text_lang = ch["text"], ch["heading"], ch.get("lang") or None
         elif terms:
             chunks = st.vectors.chunks_of(row)
-            scored = [(count_matches(c["text"], terms), -i, c) for i, c in enumerate(chunks)]
-            n, _, ch = max(scored, key=lambda t: (t[0], t[1]))
+            # the reader's language first when it matched, then any version
+            scored = [(count_matches(c["text"], terms), c.get("lang") == lang, -i, c) for i, c in enumerate(chunks)]
+            n, _, _, ch = max(scored, key=lambda t: (t[0] > 0, t[1], t[0], t[2]))
             if n:
-                text, section = ch["text"], ch["heading"]
+                text, section, text_lang = ch["text"], ch["heading"], ch.get("lang") or None
         if text is None:
             summary = rec.get("summary") or {}
-            text = summary.get(lang) or summary.get("en") or rec["title"]
+            version = (rec.get("versions") or {}).get(lang) or {}
+            if version.get("summary") or summary.get(lang):
+                text, text_lang = version.get("summary") or summary[lang], lang
+            else:
+                text, text_lang = summary.get("en") or rec["title"], "en"
         return Hit(
             id=cid,
             title=rec["title"],
@@ -476,6 +497,8 @@ class Searcher:
             institution=(rec.get("institution") or {}).get("name", ""),
             summary=rec.get("summary") or {},
             matched_section=section,
+            snippet_lang=text_lang,
+            versions=rec.get("versions") or {},
         )
 
     # --- similar cases --------------------------------------------------------------------
@@ -512,6 +535,21 @@ class Searcher:
                 )
             )
         return out
+
+
+def _base_key(key: str) -> str:
+    """A chunk's part of the case whatever the version: 'es:context' and 'context' -> 'context'."""
+    key = key.split(":", 1)[-1]
+    return "summary" if key.startswith("summary-") else key
+
+
+def _same_part_in(chunks: list[dict], best: dict, lang: str, terms) -> dict | None:  # noqa: ANN001
+    """The chunk of the ``lang`` version that covers the same part as ``best`` (most query words first)."""
+    part = _base_key(best.get("key", ""))
+    same = [c for c in chunks if c.get("lang") == lang and _base_key(c.get("key", "")) == part]
+    if not same:
+        return None
+    return max(enumerate(same), key=lambda ic: (count_matches(ic[1]["text"], terms or {}), -ic[0]))[1]
 
 
 def _positions(rows: np.ndarray, n: int) -> np.ndarray:

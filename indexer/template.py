@@ -37,12 +37,24 @@ def new_case_text(
         "partners": [],
         "pillars": pillars or ["TODO"],
         "themes": themes or ["TODO"],
+        "problems": ["TODO: codes from the vocabulary 'problems', e.g. homicide"],
+        "target_population": ["TODO: codes from the vocabulary 'target_population', e.g. youth-at-risk"],
+        "setting": ["TODO: codes from the vocabulary 'setting', e.g. urban"],
+        "mechanism": "TODO: 1-3 sentences in English: how the practice is meant to work (its logic).",
         "period": {"start": "TODO: year the practice started, e.g. 2010", "end": None},
         "status": "unknown",
         "evidence": {
             "stage": "not-evaluated",
             "rating": "not-rated",
-            "notes": "Not evaluated: the sources report no evaluation.",
+            "rationale": "Not evaluated: the sources report no evaluation.",
+        },
+        "evaluations": [],
+        "resources": {
+            "staff": "TODO: who runs it and how many people, as the sources say, or not-documented",
+            "training": "TODO: training given to staff or participants, or not-documented",
+            "equipment": "TODO: systems, vehicles, equipment, or not-documented",
+            "duration": "TODO: how long it ran or how long a cycle takes, or not-documented",
+            "budget": "TODO: not-documented, or a mapping amount / currency / year / covers / source",
         },
         "channel": "other",
         "sources": [
@@ -51,11 +63,18 @@ def new_case_text(
                 "publisher": "TODO: publisher",
                 "year": "TODO: year",
                 "url": "https://TODO",
+                "id": "TODO: a short slug for this source, e.g. report-2012 (evaluations name it)",
             }
         ],
         "summary": {
             "en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when.",
-            "es": "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo.",
+            **(
+                {lang: "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo."}
+                if lang == "es"
+                else {lang: "TODO: até 120 palavras em português: o problema, a prática, quem a executa, desde quando."}
+                if lang == "pt"
+                else {}
+            ),
         },
         "related": [],
         "documentation": {

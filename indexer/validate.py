@@ -63,9 +63,9 @@ def _closest(value: Any, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _schema_at(path: tuple[Any, ...]) -> dict[str, Any]:
+def _schema_at(path: tuple[Any, ...], root: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sub-schema describing the value at a data path (best effort)."""
-    node = vocab.schema()
+    node = root or vocab.schema()
     for part in path:
         if isinstance(part, int):
             node = node.get("items", {})
@@ -74,9 +74,13 @@ def _schema_at(path: tuple[Any, ...]) -> dict[str, Any]:
     return node
 
 
-def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
+def schema_problems(
+    doc: YamlDoc, path: str, validator: Draft202012Validator | None = None, root: dict[str, Any] | None = None
+) -> list[Problem]:
+    """JSON Schema errors as Problems with lines, fields and fixes (the case schema unless another is given)."""
     problems = []
-    for err in sorted(_schema_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+    validator = validator or _schema_validator()
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         p = tuple(err.absolute_path)
         if isinstance(err.instance, str) and _TODO.search(err.instance):
             continue  # a placeholder from `caselib new`: reported once, as a TODO warning
@@ -141,13 +145,24 @@ def _schema_problems(doc: YamlDoc, path: str) -> list[Problem]:
             )
             continue
         if err.validator == "pattern":
-            desc = _schema_at(p).get("description", "")
+            desc = _schema_at(p, root).get("description", "")
             problems.append(
                 Problem(path, line, fld, f"'{err.instance}' has the wrong form ({desc or err.validator_value})")
             )
             continue
         if err.validator in ("minItems", "minLength"):
             problems.append(Problem(path, line, fld, f"is empty or too short: {err.message}"))
+            continue
+        if err.validator == "const":
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    fld,
+                    f"'{err.instance}' is not allowed here: write {err.validator_value} "
+                    "or a mapping with amount, currency, year, covers and source",
+                )
+            )
             continue
         if err.validator == "uniqueItems":
             problems.append(Problem(path, line, fld, "lists the same value twice: remove the repeat"))
@@ -204,6 +219,18 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
                         f"has {len(text.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer",
                     )
                 )
+        body_lang = m.get("language")
+        if body_lang in ("es", "pt", "fr") and body_lang not in summary and "en" in summary:
+            out.append(
+                Problem(
+                    path,
+                    doc.line(("summary",)),
+                    f"summary.{body_lang}",
+                    f"the body is in '{body_lang}' but summary has no '{body_lang}': add it "
+                    "(the inline summary holds English and the body's language)",
+                    WARNING,
+                )
+            )
     period = m.get("period")
     if isinstance(period, dict) and period.get("end") is not None:
         start, end = _date_key(period.get("start"), first=True), _date_key(period.get("end"), first=False)
@@ -228,12 +255,163 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
                     "use rating 'not-rated' or cite the evaluation and set the stage",
                 )
             )
+    out += _v2_problems(doc, path)
     related = m.get("related") if isinstance(m.get("related"), list) else []
     if isinstance(m.get("id"), str) and m["id"] in related:
         i = m["related"].index(m["id"])
         out.append(Problem(path, doc.line(("related", i)), f"related[{i}]", "a case cannot be related to itself"))
     _todo_walk(m, (), doc, path, out)
     control_problems(m, (), doc, path, out)
+    return out
+
+
+_V2_HINTS = {
+    "problems": ", a list of codes from the vocabulary 'problems'",
+    "target_population": ", a list of codes from the vocabulary 'target_population'",
+    "setting": ", a list of codes from the vocabulary 'setting'",
+    "mechanism": ": 1-3 sentences in English on how the practice is meant to work",
+    "resources": " with staff, training, equipment, duration and budget (not-documented where the sources say nothing)",
+    "evaluations": " (write evaluations: [] when the sources report none)",
+}
+RATED = ("effective", "promising", "mixed", "no-effect", "insufficient-evidence")
+STAGES_NEEDING_A_MEASURED_EVALUATION = ("evaluated", "independently-evaluated", "replicated")
+
+
+def normalise(data: Any) -> None:
+    """Fix in place what YAML 1.1 reads differently from what the documenter wrote:
+    ``independent: no`` / ``yes`` (unquoted) are booleans to PyYAML, the vocabulary's codes are text."""
+    if not isinstance(data, dict) or not isinstance(data.get("evaluations"), list):
+        return
+    for ev in data["evaluations"]:
+        if isinstance(ev, dict) and isinstance(ev.get("independent"), bool):
+            ev["independent"] = "yes" if ev["independent"] else "no"
+
+
+def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
+    """Version-2 rules: fields missing (warnings), source references, stage and rating against evaluations."""
+    m = doc.data
+    out: list[Problem] = []
+    for name in vocab.V2_FIELDS:
+        if name not in m:
+            out.append(
+                Problem(
+                    path,
+                    doc.line(()),
+                    name,
+                    f"format v2 field '{name}' is missing: add it{_V2_HINTS[name]} "
+                    f"(see docs/registration-format.md#{name.replace('_', '-')})",
+                    WARNING,
+                )
+            )
+    evidence = m.get("evidence") if isinstance(m.get("evidence"), dict) else {}
+    if "notes" in evidence:
+        both = " (it is there too: keep one)" if "rationale" in evidence else ""
+        out.append(
+            Problem(
+                path,
+                doc.key_line(("evidence", "notes")),
+                "evidence.notes",
+                f"renamed to rationale in format v2: write 'rationale:' instead of 'notes:'{both}",
+                WARNING,
+            )
+        )
+    elif "evaluations" in m and "rationale" not in evidence and evidence:
+        out.append(
+            Problem(
+                path,
+                doc.line(("evidence",)),
+                "evidence.rationale",
+                "format v2 field 'evidence.rationale' is missing: add one paragraph on why stage and rating "
+                "follow from the evaluations",
+                WARNING,
+            )
+        )
+    sources = m.get("sources") if isinstance(m.get("sources"), list) else []
+    ids: dict[str, int] = {}
+    for i, src in enumerate(sources):
+        sid = src.get("id") if isinstance(src, dict) else None
+        if isinstance(sid, str):
+            if sid in ids:
+                out.append(
+                    Problem(
+                        path,
+                        doc.line(("sources", i, "id")),
+                        f"sources[{i}].id",
+                        f"'{sid}' is already the id of sources[{ids[sid]}]: give each source its own id",
+                    )
+                )
+            else:
+                ids[sid] = i
+
+    def check_ref(p: tuple[Any, ...], value: Any) -> None:
+        if isinstance(value, str) and value not in ids and not _TODO.search(value):
+            known = ", ".join(ids) or "none yet"
+            guess = _closest(value, list(ids))
+            hint = f"did you mean '{guess}'? " if guess else ""
+            out.append(
+                Problem(
+                    path,
+                    doc.line(p),
+                    _field(p),
+                    f"'{value}' is not the id of an entry in sources: {hint}add 'id: {value}' to the source "
+                    f"it names (ids in this file: {known})",
+                )
+            )
+
+    evaluations = m.get("evaluations") if isinstance(m.get("evaluations"), list) else None
+    for i, ev in enumerate(evaluations or []):
+        if isinstance(ev, dict) and "source" in ev:
+            check_ref(("evaluations", i, "source"), ev["source"])
+    resources = m.get("resources")
+    if isinstance(resources, dict) and isinstance(resources.get("budget"), dict) and "source" in resources["budget"]:
+        check_ref(("resources", "budget", "source"), resources["budget"]["source"])
+    if evaluations is None or not evidence:
+        return out  # a v1 file: the missing field is already a warning
+    evs = [e for e in evaluations if isinstance(e, dict)]
+    stage, rating = evidence.get("stage"), evidence.get("rating")
+    at = doc.line(("evaluations",))
+    if rating in RATED and not evs:
+        out.append(
+            Problem(
+                path,
+                doc.line(("evidence", "rating")),
+                "evidence.rating",
+                f"'{rating}' needs at least one entry in evaluations: record the evaluation it follows from "
+                "(design, outcomes, source), or use 'not-rated'",
+            )
+        )
+    if stage == "not-evaluated" and evs:
+        out.append(
+            Problem(
+                path,
+                at,
+                "evaluations",
+                f"stage is 'not-evaluated' but {len(evs)} evaluation(s) are listed: set the stage that the "
+                "evaluations support, or write evaluations: []",
+            )
+        )
+    if stage == "independently-evaluated" and not any(e.get("independent") == "yes" for e in evs):
+        out.append(
+            Problem(
+                path,
+                doc.line(("evidence", "stage")),
+                "evidence.stage",
+                "'independently-evaluated' needs an evaluation with 'independent: yes': "
+                "mark the independent one, or use stage 'evaluated'",
+            )
+        )
+    if stage in STAGES_NEEDING_A_MEASURED_EVALUATION and not any(
+        e.get("design") in ("randomised", "quasi-experimental", "before-after") for e in evs
+    ):
+        out.append(
+            Problem(
+                path,
+                doc.line(("evidence", "stage")),
+                "evidence.stage",
+                f"'{stage}' needs at least one evaluation whose design is not 'descriptive': record it in "
+                "evaluations, or use stage 'monitored' or 'not-evaluated'",
+            )
+        )
     return out
 
 
@@ -365,7 +543,8 @@ def validate(
     if not isinstance(doc.data, dict):
         got = "nothing" if doc.data is None else type(doc.data).__name__
         return [Problem(path, doc.line(()), "", f"front matter must be a mapping of 'key: value' lines, got {got}")], []
-    problems = _schema_problems(doc, path) + _rule_problems(doc, path, stem)
+    normalise(doc.data)
+    problems = schema_problems(doc, path) + _rule_problems(doc, path, stem)
     sections = parse_sections(body, body_start_line)
     lang = doc.data.get("language") if doc.data.get("language") in ("en", "es", "pt") else "en"
     problems += _body_problems(sections, body, lang, path, body_start_line)

@@ -127,7 +127,13 @@ class VectorIndex:
 
     @staticmethod
     def line(chunk: Chunk) -> bytes:
-        rec = {"case": chunk.case_id, "key": chunk.key, "heading": chunk.heading, "text": chunk.text}
+        rec = {
+            "case": chunk.case_id,
+            "key": chunk.key,
+            "heading": chunk.heading,
+            "text": chunk.text,
+            "lang": chunk.lang,
+        }
         return json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
 
     @classmethod

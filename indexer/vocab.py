@@ -35,7 +35,16 @@ FACET_VOCAB = {
     "channel": "channel",
     "language": "language",
     "scale": "scale",
+    "problems": "problems",
+    "target_population": "target_population",
+    "setting": "setting",
+    "translation": "language",  # languages a case can be read in (original and translations)
 }
+
+# Fields added in version 2 of the format: missing ones are warnings (so v1 files still load,
+# and `caselib check --strict` fails until they are filled).
+V2_FIELDS = ("problems", "target_population", "setting", "mechanism", "resources", "evaluations")
+NOT_DOCUMENTED = "not-documented"
 
 
 def fold(text: str) -> str:
@@ -72,12 +81,20 @@ def enum_values(vocab_key: str) -> list[str]:
         "channel": props["channel"],
         "documentation_status": props["documentation"]["properties"]["status"],
         "language": props["language"],
+        "problems": props["problems"]["items"],
+        "target_population": props["target_population"]["items"],
+        "setting": props["setting"]["items"],
+        "evaluation_design": props["evaluations"]["items"]["properties"]["design"],
+        "outcome_direction": props["evaluations"]["items"]["properties"]["outcomes"]["items"]["properties"][
+            "direction"
+        ],
+        "independent": props["evaluations"]["items"]["properties"]["independent"],
     }[vocab_key]
     return list(where["enum"])
 
 
 def label(vocab_key: str, value: str, lang: str = "en") -> str:
-    """Human label of a controlled value in 'en' or 'es' (falls back to the value)."""
+    """Human label of a controlled value in 'en', 'es' or 'pt' (falls back to English, then the value)."""
     if vocab_key == "countries":
         return country_name(value, lang)
     entry = vocabulary().get(vocab_key, {}).get(value)

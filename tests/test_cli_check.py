@@ -113,7 +113,7 @@ def test_check_todo_warnings_fail_only_under_strict(work):
     plain = run("check", "todo-placeholder.md")
     assert plain.exit_code == 0
     assert (
-        "todo-placeholder.md:32: warning: documentation.documented_by: still holds a TODO placeholder" in plain.stdout
+        "todo-placeholder.md:33: warning: documentation.documented_by: still holds a TODO placeholder" in plain.stdout
     )
     assert "0 error(s), 2 warning(s)" in plain.stderr
     strict = run("check", "--strict", "todo-placeholder.md")
@@ -125,7 +125,7 @@ def test_check_dangling_related_exits_1(work):
     _copy(["dangling-related.md"], work)
     result = run("check", "dangling-related.md")
     assert result.exit_code == 1
-    assert "dangling-related.md:29: related: unknown case id(s) valid-english-case, no-such-case" in result.stdout
+    assert "dangling-related.md:30: related: unknown case id(s) valid-english-case, no-such-case" in result.stdout
 
 
 def test_check_json_shape(work):
@@ -187,6 +187,11 @@ REAL_VALUES = {
     "sources": [
         {"title": "Annual report of the National Police", "publisher": "National Police of Panama", "year": 2012}
     ],
+    "problems": ["public-disorder"],
+    "target_population": ["residents"],
+    "setting": ["urban"],
+    "mechanism": "Agreeing patrol priorities with residents is meant to put patrols where residents feel unsafe.",
+    "resources": {k: "not-documented" for k in ("staff", "training", "equipment", "duration", "budget")},
     "summary": {
         "en": "Officers meet residents every month to agree on local patrol priorities.",
         "es": "Los policías se reúnen cada mes con los vecinos para acordar prioridades de patrullaje.",

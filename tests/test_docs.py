@@ -55,11 +55,15 @@ def enums_of(sub: dict[str, Any]) -> list[str]:
 
 PROPERTIES = dict(walk_properties())
 ENUMS = {path: values for path, sub in PROPERTIES.items() if (values := enums_of(sub))}
+# vocabularies added with format v2: labels in en, es and pt from the start
+V2_VOCABULARIES = {"problems", "target_population", "setting", "evaluation_design", "outcome_direction", "independent"}
 
 
 def vocab_key(path: str) -> str:
-    """Schema path -> vocabulary.yml key: `institution.type` -> `institution_type`, `pillars` -> `pillars`."""
-    return path.replace("[]", "").replace(".", "_")
+    """Schema path -> vocabulary.yml key: the property's `x-vocabulary` when it names one
+    (`evaluations[].design` -> `evaluation_design`), else `institution.type` -> `institution_type`."""
+    named = PROPERTIES[path].get("x-vocabulary") if path in PROPERTIES else None
+    return named or path.replace("[]", "").replace(".", "_")
 
 
 def doc_section(path: str) -> str:
@@ -120,8 +124,14 @@ def test_vocabulary_has_en_and_es_labels_for_every_value(path):
     for value, entry in entries.items():
         for lang in ("en", "es"):
             assert isinstance(entry.get(lang), str) and entry[lang].strip(), f"{path}: {value} lacks a {lang} label"
-        assert set(entry) <= {"en", "es", "definition_en", "definition_es"}, f"{path}: {value} has unknown keys"
+        if vocab_key(path) in V2_VOCABULARIES:
+            assert isinstance(entry.get("pt"), str) and entry["pt"].strip(), f"{path}: {value} lacks a pt label"
+            assert ("definition_en" in entry) == ("definition_pt" in entry), f"{path}: {value} lacks definition_pt"
+        allowed = {"en", "es", "pt", "definition_en", "definition_es", "definition_pt", "iccs"}
+        assert set(entry) <= allowed, f"{path}: {value} has unknown keys"
         assert ("definition_en" in entry) == ("definition_es" in entry), f"{path}: {value} has one definition only"
+    if vocab_key(path) == "problems":
+        assert all(entry.get("iccs") for entry in entries.values()), "every problem code names its ICCS section"
 
 
 def test_documented_section_anchors_match_required_field_messages():

@@ -74,7 +74,7 @@ def test_mixed_folder_problem_lines(library):
         in printed
     )
     assert "library/utf16-case.md: file is binary (contains NUL bytes), not a Markdown text file" in printed
-    assert any(s.startswith("library/latin1-case.md:28: not valid UTF-8 (byte 0xf1") for s in printed)
+    assert any(s.startswith("library/latin1-case.md:29: not valid UTF-8 (byte 0xf1") for s in printed)
     assert any(
         s.startswith("library/huge-case.md: file is 1,000,") and "over the 1,000,000-byte limit" in s for s in printed
     )
@@ -86,7 +86,7 @@ def test_strict_errors_include_warnings(library):
     strict = result.errors(strict=True)
     assert all(p.severity == ERROR for p in plain)
     assert not any(p.path == "library/todo-placeholder.md" for p in plain)
-    assert {p.line for p in strict if p.path == "library/todo-placeholder.md"} == {32, 47}
+    assert {p.line for p in strict if p.path == "library/todo-placeholder.md"} == {33, 55}
     assert set(plain) < set(strict) == set(result.problems)
 
 
@@ -95,8 +95,8 @@ def test_dangling_related_id_is_an_error_but_the_case_stays_with_the_link_droppe
     case = next(c for c in result.cases if c.id == "dangling-related")
     assert case.related == ["valid-english-case"]
     (p,) = [p for p in result.problems if p.path == "library/dangling-related.md"]
-    assert (p.line, p.field, p.severity) == (29, "related", ERROR)
-    assert str(p).startswith("library/dangling-related.md:29: related: unknown case id(s) no-such-case: ")
+    assert (p.line, p.field, p.severity) == (30, "related", ERROR)
+    assert str(p).startswith("library/dangling-related.md:30: related: unknown case id(s) no-such-case: ")
     assert "valid-english-case" not in p.message
     assert "library/dangling-related.md" not in result.skipped_paths
     # a good link stays
@@ -203,7 +203,7 @@ def test_case_fields(library):
     case = next(c for c in load_library(library).cases if c.id == "valid-english-case")
     assert case.path == "library/valid-english-case.md"
     assert case.key_lines["countries"] == 6
-    assert case.key_lines["related"] == 29
+    assert case.key_lines["related"] == 30
     assert (case.start_year, case.end_year) == (2010, 2015)
     assert case.facet_values()["evidence_rating"] == ["promising"]
 

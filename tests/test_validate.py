@@ -85,7 +85,7 @@ def test_spanish_case_reads_spanish_headings_and_fields():
     assert case.language == "es"
     assert case.title_original == "Vecinos Vigilantes"
     assert [s.heading for s in case.sections][:3] == ["Contexto y problema", "La práctica", "Implementación"]
-    assert case.section("implementation").line == 50
+    assert case.section("implementation").line == 57
     # the ### subsection stays inside its ## section
     assert "### Herramientas" in case.section("implementation").text
     assert case.meta["period"] == {"start": "1996-02", "end": None}
@@ -94,7 +94,7 @@ def test_spanish_case_reads_spanish_headings_and_fields():
 
 def test_heading_inside_code_fence_is_not_a_section():
     case, _ = read_case(VALID / "valid-ongoing-case.md", "x.md")
-    assert [s.line for s in case.sections] == [35, 39, 47, 51, 55, 59]
+    assert [s.line for s in case.sections] == [48, 52, 60, 64, 68, 72]
     assert "## This is not a heading" in case.section("practice").text
 
 
@@ -121,17 +121,21 @@ BAD_FILES = {
         ("duplicate-id.md:2: id: ", "'valid-english-case' differs from the file name 'duplicate-id.md'"),
     ],
     "missing-sections.md": [
-        ("missing-sections.md:39: body: ", "missing section '## Implementation': add it after line 39"),
-        ("missing-sections.md:43: body: ", "missing section '## Lessons and replication': add it after line 43"),
+        ("missing-sections.md:47: body: ", "missing section '## Implementation': add it after line 47"),
+        ("missing-sections.md:51: body: ", "missing section '## Lessons and replication': add it after line 51"),
     ],
-    "front-matter-only.md": [("front-matter-only.md:34: body: ", "the body is empty")],
-    "long-summary.md": [("long-summary.md:27: summary.en: ", "has 128 words; shorten it to 120 or fewer")],
+    "front-matter-only.md": [("front-matter-only.md:42: body: ", "the body is empty")],
+    "long-summary.md": [("long-summary.md:28: summary.en: ", "has 128 words; shorten it to 120 or fewer")],
     "period-reversed.md": [("period-reversed.md:14: period.end: ", "ends (2010) before it starts (2015)")],
     "rating-without-evaluation.md": [
         (
             "rating-without-evaluation.md:18: evidence.rating: ",
             "'effective' needs an evaluation, but stage is 'not-evaluated'",
-        )
+        ),
+        (
+            "rating-without-evaluation.md:18: evidence.rating: ",
+            "'effective' needs at least one entry in evaluations",
+        ),
     ],
     "duplicate-key.md": [("duplicate-key.md:21: channel: ", "key appears twice")],
     "empty-file.md": [("empty-file.md:1: ", "the file is empty")],
@@ -167,9 +171,9 @@ def test_todo_placeholders_are_warnings_and_the_case_still_loads():
     assert_problems(
         problems,
         [
-            ("todo-placeholder.md:32: warning: documentation.documented_by: ", "still holds a TODO placeholder"),
+            ("todo-placeholder.md:33: warning: documentation.documented_by: ", "still holds a TODO placeholder"),
             (
-                "todo-placeholder.md:47: warning: body: ",
+                "todo-placeholder.md:55: warning: body: ",
                 "section 'Results and evidence' still holds a TODO placeholder",
             ),
         ],
@@ -193,7 +197,7 @@ def test_latin1_file_is_reported_with_line_and_offset(tmp_path):
     offset = raw.index("pequeños".encode("latin-1")) + len("peque")
     assert_problems(
         problems_of(path),
-        [("latin1-case.md:28: ", f"not valid UTF-8 (byte 0xf1 at offset {offset}): save the file as UTF-8")],
+        [("latin1-case.md:29: ", f"not valid UTF-8 (byte 0xf1 at offset {offset}): save the file as UTF-8")],
     )
     assert read_case(path)[0] is None
 
@@ -280,8 +284,8 @@ def test_spanish_body_missing_section_names_both_headings():
         problems,
         [
             (
-                "caso-valido-espanol.md:50: body: ",
-                "missing section '## Resultados y evidencia' (or '## Results and evidence'): add it after line 50",
+                "caso-valido-espanol.md:57: body: ",
+                "missing section '## Resultados y evidencia' (or '## Results and evidence'): add it after line 57",
             )
         ],
     )
@@ -302,7 +306,7 @@ def test_sections_swapped():
     text = text[:start] + text[mid:end] + text[start:mid] + text[end:]
     problems = run(text)
     assert len(problems) == 1
-    assert where(problems[0]) == "valid-english-case.md:47: body: "
+    assert where(problems[0]) == "valid-english-case.md:55: body: "
     assert problems[0].message.startswith("section 'Lessons and replication' is out of order; required order: ")
     assert problems[0].message.endswith(
         "Context and problem · The practice · Implementation · Results and evidence · Lessons and replication · Sources"
@@ -323,13 +327,13 @@ def test_misspelt_heading_is_a_missing_section():
     problems = run(replace_once(en_text(), "## Results and evidence", "## Resultados"))
     assert_problems(
         problems,
-        [("valid-english-case.md:43: body: ", "missing section '## Results and evidence': add it after line 43")],
+        [("valid-english-case.md:51: body: ", "missing section '## Results and evidence': add it after line 51")],
     )
 
 
 def test_shortened_heading_is_a_missing_section():
     problems = run(replace_once(en_text(), "## Results and evidence", "## Results"))
-    assert_problems(problems, [("valid-english-case.md:43: body: ", "missing section '## Results and evidence'")])
+    assert_problems(problems, [("valid-english-case.md:51: body: ", "missing section '## Results and evidence'")])
 
 
 def test_empty_section_is_a_warning():
@@ -337,7 +341,7 @@ def test_empty_section_is_a_warning():
         en_text(), "The plan started in 2010 in the largest cities and spread to the rest of the country by 2015.\n", ""
     )
     problems = run(text)
-    assert_problems(problems, [("valid-english-case.md:43: warning: body: ", "section 'Implementation' is empty")])
+    assert_problems(problems, [("valid-english-case.md:51: warning: body: ", "section 'Implementation' is empty")])
     assert problems[0].severity == WARNING
 
 
@@ -363,7 +367,7 @@ def test_summary_word_limit_boundary():
     assert run(replace_once(en_text(), line, f"  en: {at_limit}\n")) == []
     assert_problems(
         run(replace_once(en_text(), line, f"  en: {over}\n")),
-        [("valid-english-case.md:27: summary.en: ", f"has {SUMMARY_MAX_WORDS + 1} words")],
+        [("valid-english-case.md:28: summary.en: ", f"has {SUMMARY_MAX_WORDS + 1} words")],
     )
 
 
@@ -386,12 +390,12 @@ def test_period_bad_month():
 
 def test_related_to_itself():
     problems = run(replace_once(en_text(), "related: []", "related: [caso-valido-espanol, valid-english-case]"))
-    assert_problems(problems, [("valid-english-case.md:29: related[1]: ", "a case cannot be related to itself")])
+    assert_problems(problems, [("valid-english-case.md:30: related[1]: ", "a case cannot be related to itself")])
 
 
 def test_related_repeat():
     problems = run(replace_once(en_text(), "related: []", "related: [caso-valido-espanol, caso-valido-espanol]"))
-    assert_problems(problems, [("valid-english-case.md:29: related: ", "lists the same value twice")])
+    assert_problems(problems, [("valid-english-case.md:30: related: ", "lists the same value twice")])
 
 
 def test_nested_unknown_key_and_missing_key():

@@ -30,7 +30,8 @@ def search():
 
 @bp.get("/cases/<case_id>")
 def case(case_id: str):
-    return jsonify(data.case_data(case_id, _lang()))
+    lang = _lang()
+    return jsonify(data.case_data(case_id, lang, version_lang=data.version_language(lang)))
 
 
 @bp.get("/cases/<case_id>/similar")
@@ -333,8 +334,10 @@ def openapi_document() -> dict:
                                     "id": {"type": "string"},
                                     "title": {"type": "string"},
                                     "title_original": {"type": "string", "nullable": True},
+                                    "title_lang": {"type": "string", "description": "language of title"},
                                     "score": {"type": "number"},
                                     "snippet": {"type": "string"},
+                                    "snippet_lang": {"type": "string", "nullable": True},
                                     "url": {"type": "string"},
                                 },
                             },
@@ -353,7 +356,15 @@ def openapi_document() -> dict:
                     "properties": {
                         "id": {"type": "string"},
                         "title": {"type": "string"},
+                        "title_lang": {"type": "string", "description": "language the title is in"},
                         "summary": {"type": "string"},
+                        "summary_lang": {"type": "string"},
+                        "body_lang": {"type": "string", "description": "language of the sections"},
+                        "version": {
+                            "type": "object",
+                            "description": "version shown (original, complete, partial or missing translation), "
+                            "the original language and the other versions (also_in)",
+                        },
                         "sections": {"type": "array", "items": obj},
                         "sources": {"type": "array", "items": obj},
                         "similar": {"type": "array", "items": obj},

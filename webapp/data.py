@@ -10,14 +10,18 @@ from flask import abort, current_app, request, url_for
 from indexer import vocab
 from indexer.keyword import FACET_FIELDS
 from indexer.search import LRU
+from indexer.versions import localize_record
 
 from . import get_searcher, i18n, render
 from .state import SearchState
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 FACET_ORDER = (
+    "problems",
     "pillars",
     "themes",
+    "target_population",
+    "setting",
     "countries",
     "institution_type",
     "scale",
@@ -26,6 +30,7 @@ FACET_ORDER = (
     "status",
     "channel",
     "language",
+    "translation",
 )
 
 
@@ -44,15 +49,19 @@ def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
 
 
 def hit_dict(hit, lang: str) -> dict[str, Any]:
+    title, title_lang, summary, summary_lang = hit.localized(lang)  # the reader's language where a version has it
     return {
         "id": hit.id,
-        "title": hit.title,
-        "title_original": hit.title_original,
+        "title": title,
+        "title_lang": title_lang,
+        "title_original": hit.title_original if hit.title_original != title else None,
         "score": hit.score,
         "snippet": hit.snippet,
+        "snippet_lang": hit.snippet_lang,
         "matched_section": hit.matched_section,
         "ranks": hit.ranks,
-        "summary": hit.summary.get(lang) or hit.summary.get("en"),
+        "summary": summary,
+        "summary_lang": summary_lang,
         "countries": labelled("countries", hit.countries, lang),
         "pillars": labelled("pillars", hit.pillars, lang),
         "themes": labelled("themes", hit.themes, lang),
@@ -153,7 +162,16 @@ def _search_data(searcher, state: SearchState, lang: str) -> dict[str, Any]:
     }
 
 
-def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, Any]:
+def version_language(lang: str) -> str:
+    """The case version a request asks for: ``?lang=`` when it names a case language (a version may
+    exist in a language the interface is not offered in, e.g. fr), else the interface language."""
+    asked = request.args.get("lang")
+    return asked if asked in AUTONYMS else lang
+
+
+def case_data(case_id: str, lang: str, with_similar: bool = True, version_lang: str | None = None) -> dict[str, Any]:
+    """Everything a case page shows: labels in ``lang``, texts from the version in ``version_lang``
+    (default ``lang``) where one exists, with the language each text is in (``*_lang``)."""
     searcher = get_searcher()
     record = searcher.get(case_id) if valid_id(case_id) else None
     if record is None:
@@ -161,13 +179,30 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
     meta = record["meta"]
     inst = meta.get("institution") or {}
     evidence = meta.get("evidence") or {}
+    version_lang = version_lang or lang
+    loc = localize_record(record, version_lang)  # the version in that language, as far as one exists
+    shown_title = loc["title"]
     data = {
         "id": case_id,
-        "title": meta["title"],
-        "title_original": meta.get("title_original"),
+        "title": shown_title,
+        "title_lang": loc["title_lang"],
+        # the practice's own-language name (or the English one) when it differs from the title shown
+        "title_original": next(
+            (t for t in (meta.get("title_original"), meta["title"]) if t and t != shown_title), None
+        ),
+        # the own-language name of a Spanish/Portuguese-bodied case is in that language; an English-bodied
+        # case's (a local programme name) is in a language the file does not record: no lang attribute
+        "title_original_lang": (
+            "en"
+            if meta.get("title_original") in (None, shown_title)
+            else (meta.get("language") if meta.get("language") != "en" else None)
+        ),
         "language": meta.get("language"),
-        "summary": (meta.get("summary") or {}).get(lang) or meta["summary"].get("en"),
+        "summary": loc["summary"],
+        "summary_lang": loc["summary_lang"],
         "summaries": meta.get("summary") or {},
+        "body_lang": loc["body_lang"],
+        "version": version_note(case_id, loc, version_lang, lang),
         "countries": labelled("countries", meta.get("countries") or [], lang),
         "locality": meta.get("locality"),
         "scale": labelled("scale", [meta["scale"]], lang)[0],
@@ -190,16 +225,15 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
                 labelled("evidence_rating", [evidence.get("rating", "not-rated")], lang)[0],
                 definition=vocab.definition("evidence_rating", evidence.get("rating", ""), lang),
             ),
-            "notes": evidence.get("notes"),
+            "notes": loc["rationale"],  # v2 rationale (v1 notes), translated where a version has it
+            "notes_lang": loc["rationale_lang"],
         },
         "channel": labelled("channel", [meta["channel"]], lang)[0],
         "sources": meta.get("sources") or [],
         "contacts": meta.get("contacts") or [],
         "documentation": meta.get("documentation") or {},
         "related": [],
-        "sections": [
-            {"key": s["key"], "heading": s["heading"], "markdown": s["text"]} for s in record.get("sections", [])
-        ],
+        "sections": [{"key": s["key"], "heading": s["heading"], "markdown": s["text"]} for s in loc["sections"]],
         "url": url_for("pages.case", case_id=case_id, lang=lang),
         "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
         "citation": render.citation_text(meta, url_for("pages.case", case_id=case_id, _external=True)),
@@ -217,6 +251,35 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
             ids = [case_id] + [s["id"] for s in data["similar"][:3]]
             data["compare_similar_url"] = url_for("community.compare", ids=ids, lang=lang)
     return data
+
+
+# language names in their own language, for "Also in" links (the same in every UI language)
+AUTONYMS = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+
+
+def version_note(case_id: str, loc: dict[str, Any], version_lang: str, lang: str) -> dict[str, Any]:
+    """Which version the page shows, the original's language and links to the other versions."""
+    original = loc["original_language"]
+
+    def name(code: str) -> str:  # inside a sentence: "Traducido del inglés", "Translated from English"
+        label = vocab.label("language", code, lang)
+        return label if lang == "en" else label[:1].lower() + label[1:]
+
+    return {
+        "status": loc["status"],  # original | complete | partial | missing
+        "original": {"code": original, "name": name(original)},
+        "requested": {"code": version_lang, "name": name(version_lang)},
+        "also_in": [
+            {
+                "code": code,
+                "name": AUTONYMS.get(code, code),
+                "status": loc["versions"][code],
+                "url": url_for("pages.case", case_id=case_id, lang=code),
+            }
+            for code in loc["languages"]
+            if code != version_lang
+        ],
+    }
 
 
 def similar_data(case_id: str, lang: str, k: int = 5) -> list[dict[str, Any]]:

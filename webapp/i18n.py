@@ -75,6 +75,10 @@ FIELD_NAMES = {
     "channel": "Channel",
     "language": "Language",
     "documentation_status": "Documentation",
+    "problems": "Problems addressed",
+    "target_population": "Target population",
+    "setting": "Setting",
+    "translation": "Readable in",
 }
 
 

@@ -48,7 +48,7 @@ def search():
 @bp.get("/cases/<case_id>")
 def case(case_id: str):
     lang = _lang()
-    d = data.case_data(case_id, lang)
+    d = data.case_data(case_id, lang, version_lang=data.version_language(lang))
     for s in d["sections"]:
         s["html"] = render.markdown_html(s["markdown"])
     return render_template("case.html", d=d)
