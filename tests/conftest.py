@@ -89,3 +89,10 @@ def app(hash_searcher):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+def originals(folder: Path) -> list[Path]:
+    """The case files of a folder (translation files ``<id>.<lang>.md`` and README.md left out), sorted."""
+    from indexer.translation import is_translation_file
+
+    return sorted(f for f in folder.glob("*.md") if f.name.lower() != "readme.md" and not is_translation_file(f))

@@ -13,6 +13,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import originals
 from fuzzing import FUZZ, examples  # noqa: E402 - `make fuzz`: full budgets (tests/fuzzing.py)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,7 @@ from indexer.model import ERROR, WARNING
 from indexer.search import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE = sorted(f for f in (ROOT / "cases").glob("*.md") if f.name != "README.md")[0]  # any shipped case
+CASE = originals(ROOT / "cases")[0]  # any shipped case
 COLLECTION = ROOT / "collections" / "youth-violence-prevention.yml"
 VALID = Path(__file__).parent / "data" / "valid_cases"
 
@@ -310,7 +311,7 @@ def test_damage_while_serving_turns_read_errors_into_503(pristine, tmp_path, has
     shutil.copytree(pristine[1], copy, symlinks=True)
     app = create_app({"INDEX_DIR": str(copy), "MODEL": hash_embedder.name, "TESTING": True})
     client = app.test_client()
-    case_id = sorted(p.stem for p in pristine[0].glob("*.md"))[0]
+    case_id = originals(pristine[0])[0].stem
     assert client.get(f"/api/cases/{case_id}").status_code == 200
     (copy / "current").resolve().joinpath("docs.jsonl").unlink()  # damaged after the searcher opened it
     resp = client.get(f"/cases/{case_id}?lang=es")

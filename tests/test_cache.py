@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import originals
+
 from indexer.search import LRU, Searcher
 
 
@@ -20,7 +22,7 @@ def test_a_rebuilt_index_is_not_answered_from_the_old_cache(tmp_path, library, b
     build(library, ix)
     searcher = Searcher.open(ix, embedder=hash_embedder)
     assert searcher.search("quetzalcoatlus", mode="keyword").total == 0
-    case = sorted(library.glob("*.md"))[0]
+    case = originals(library)[0]
     case.write_text(case.read_text(encoding="utf-8") + "\nThe quetzalcoatlus unit.\n", encoding="utf-8")
     build(library, ix)
     assert searcher.refresh()
@@ -47,7 +49,7 @@ def test_web_pages_follow_a_new_build(tmp_path, library, build, hash_embedder):
     url = "/api/search?q=quetzalcoatlus&mode=keyword"
     assert client.get(url).get_json()["total"] == 0
     assert client.get(url).get_json()["total"] == 0  # answered from the page cache
-    case = sorted(library.glob("*.md"))[0]
+    case = originals(library)[0]
     case.write_text(case.read_text(encoding="utf-8") + "\nThe quetzalcoatlus unit.\n", encoding="utf-8")
     build(library, ix)
     found = client.get(url).get_json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import originals
 
 from indexer.build import current_build
 from indexer.catalog import Catalog
@@ -66,7 +67,7 @@ def test_incremental_catalog_equals_a_full_build(tmp_path, library, build):
     """Reused cases' columns are copied from the previous build; the result must equal a fresh build."""
     inc, full = tmp_path / "inc", tmp_path / "full"
     build(library, inc)
-    files = sorted(library.glob("*.md"))
+    files = originals(library)
     edited = files[3]
     text = edited.read_text(encoding="utf-8")
     edited.write_text(text.replace("countries: [", "countries: [JM, ", 1), encoding="utf-8")

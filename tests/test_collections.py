@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import originals
 
 from indexer.cli import main
 from indexer.collections import (
@@ -128,7 +129,7 @@ def test_check_on_defaults_validates_cases_and_collections(monkeypatch):
     monkeypatch.chdir(ROOT)
     result = run("check", "--strict")
     assert result.exit_code == 0, result.output
-    n_cases = len(list(CASES.glob("*.md")))
+    n_cases = len(originals(CASES))
     assert f"({n_cases} case file(s), {len(SHIPPED)} collection(s)): 0 error(s), 0 warning(s)" in result.stderr
 
 
@@ -472,7 +473,7 @@ def test_saved_search_round_trips_into_a_valid_collection(client, work):
     hits = [h["id"] for h in client.get(f"/api/search?{SEARCH}").get_json()["results"]]
     assert hits and [c["id"] for c in data["cases"]] == hits
     assert data["search"] == {"q": "community policing", "sort": "date", "filters": {"countries": ["CO", "CL"]}}
-    for case in CASES.glob("*.md"):
+    for case in originals(CASES):
         shutil.copy(case, work / "cases")
     write(work / "collections", name, text)
     plain = run("check")
