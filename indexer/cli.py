@@ -170,7 +170,10 @@ model_option = click.option(
     "--model",
     default=None,
     envvar="CASELIB_MODEL",
-    help="sentence-transformers model name or path (env CASELIB_MODEL; default: the packaged all-MiniLM-L6-v2).",
+    help=(
+        "Embedding model (env CASELIB_MODEL): packaged:multilingual-e5-small (the default, offline), "
+        "packaged:all-MiniLM-L6-v2 (English, offline), or any sentence-transformers model name or path."
+    ),
 )
 
 

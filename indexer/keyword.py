@@ -360,26 +360,42 @@ class KeywordIndex:
         return self.terms.df(SPELL, fold(word)) > 0
 
     def suggest(self, query: str) -> str | None:
-        """A corrected query when some words are unknown and a close known word exists.
+        """A corrected query when some words are misspelt and a close known word exists.
 
-        Unknown words (not stop words, 4+ letters) get up to 4 close known words from Whoosh's
-        corrector; among the combinations, the one whose words occur together in most cases wins
-        (counted on the spelling postings of the keyword matrix, not by walking Whoosh postings)."""
-        words = _WORD.findall(query)
-        if not words:
+        A word is corrected only when the library does not know it and it is not a real word of
+        Spanish, Portuguese or English (``speller``): ``maras``, ``mujeres`` or ``milícias`` are
+        never "corrected". Such words (4+ letters, not stop words) get up to 4 close library words
+        from Whoosh's corrector; among the combinations, the one whose words occur together in
+        most cases wins (counted on the spelling postings of the keyword matrix), preferring words
+        of the query's language. The rest of the query is kept as typed (accents, ``¿``, ``?``),
+        and a corrected word takes the library's most common accented spelling."""
+        from . import speller
+
+        spans = list(_WORD.finditer(query))[:12]
+        if not spans:
             return None
+        words = [m.group() for m in spans]
+        lang = speller.query_language(words)
         options: list[list[str]] = []
         changed = False
-        for word in words[:12]:
+        for word in words:
             folded = fold(word)
-            if len(folded) >= 4 and not folded.isdigit() and folded not in all_stopwords() and not self.knows(folded):
+            if (
+                len(folded) >= 4
+                and not folded.isdigit()
+                and folded not in all_stopwords()
+                and not self.knows(folded)
+                and not speller.is_real(folded)
+            ):
                 with self._lock:
                     # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
                     found = self._searcher.corrector(SPELL).suggest(folded, limit=8, maxdist=2, prefix=1)
                 # Whoosh still lists words of cases deleted by incremental updates: keep live ones
                 found = [w for w in found if self.knows(w)][:4]
-                if found:  # Whoosh orders them by frequency only: put the closest first
-                    options.append(sorted(found, key=lambda w, f=folded: edit_distance(f, w)))
+                if found:  # Whoosh orders them by frequency only: the query's language, then the closest first
+                    options.append(
+                        sorted(found, key=lambda w, f=folded: (lang not in speller.zipf(w), edit_distance(f, w)))
+                    )
                     changed = True
                     continue
             options.append([folded])
@@ -393,12 +409,19 @@ class KeywordIndex:
         def rank(i: int) -> tuple:
             together = self._cooccur(combos[i])
             edits = sum(edit_distance(a, b) for a, b in zip(folded_words, combos[i], strict=False))
-            # words found together first; then the fewest edits; then the most cases; then the corrector's order
-            return (together > 0, -edits, together, -i)
+            in_lang = sum(lang in speller.zipf(w) for w, f in zip(combos[i], folded_words, strict=False) if w != f)
+            # words found together first; then the fewest edits; then words of the query's language;
+            # then the most cases; then the corrector's order
+            return (together > 0, -edits, in_lang, together, -i)
 
         best = combos[max(range(len(combos)), key=rank)]
-        out = [w if fold(w) == b else self._forms.get(b, b) for w, b in zip(words, best, strict=False)]
-        return " ".join(out)
+        out, pos = [], 0
+        for m, word, b in zip(spans, words, best, strict=True):
+            out.append(query[pos : m.start()])
+            out.append(word if fold(word) == b else self._forms.get(b, b))
+            pos = m.end()
+        out.append(query[pos:])
+        return "".join(out)
 
     def _cooccur(self, words: list[str]) -> int:
         """How many cases contain every one of ``words`` (stop words aside)."""

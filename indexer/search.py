@@ -261,7 +261,7 @@ class Searcher:
     def embed_query(self, text: str) -> np.ndarray:
         vec = self._qcache.get(text)
         if vec is None:
-            vec = self.embedder.encode([text])[0]
+            vec = self.embedder.encode_query([text])[0]
             self._qcache.put(text, vec)
         return vec
 
