@@ -50,9 +50,13 @@ FACET_FIELDS = (
 )
 # Field weights. The title is also part of the body text, so its own field only adds a little;
 # measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
+# Every text goes to the field of its own language (``title_pt`` for a Portuguese title, ``body_es``
+# for a Spanish body), analysed by that language's analyser; ``title`` is the English title.
 BOOSTS = {
     "title": 0.5,
-    "title_original": 1.0,
+    "title_es": 1.0,
+    "title_pt": 1.0,
+    "title_original": 1.0,  # an original title in a language without its own analyser
     "summary_en": 1.0,
     "summary_es": 1.0,
     "summary_pt": 1.0,
@@ -144,6 +148,8 @@ def make_schema() -> fields.Schema:
         "partners": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["partners"]),
         "spell": fields.TEXT(analyzer=spelling_analyzer(), spelling=True),
     }
+    for lang in LANGS[1:]:
+        text[f"title_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"title_{lang}"])
     for lang in LANGS:
         text[f"summary_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"summary_{lang}"])
         text[f"body_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"body_{lang}"])
@@ -156,24 +162,43 @@ def make_schema() -> fields.Schema:
     )
 
 
-def document(case: Case) -> dict[str, Any]:
-    """The Whoosh document of one case."""
-    m = case.meta
-    lang = case.language if case.language in LANGS else "en"
+def texts_by_language(case: Case) -> list[tuple[str, str, str]]:
+    """(kind, language, text) of every text of a case: kind is title, summary or body.
+
+    The English title is ``title``/``en``; the original title is in the case's language; each
+    summary is in the language it is keyed by; the body is in the case's language and starts
+    with the title in that language (the title also counts as body text: BM25 saturation)."""
+    lang = case.language
     body = plain(case.body)
+    out = [("title", "en", case.title)]
+    if case.title_original:
+        out.append(("title", lang, case.title_original))
+    out.extend(("summary", slang, text) for slang, text in case.summary.items() if text)
+    out.append(("body", lang, f"{case.title_original or case.title}\n{body}"))
+    return out
+
+
+def _field(kind: str, lang: str) -> str:
+    """The index field of a text of ``kind`` in ``lang`` (languages without an analyser: folded, unstemmed)."""
+    if kind == "title":
+        return "title" if lang == "en" else f"title_{lang}" if lang in LANGS else "title_original"
+    return f"{kind}_{lang if lang in LANGS else 'en'}"
+
+
+def document(case: Case) -> dict[str, Any]:
+    """The Whoosh document of one case: each text in the fields of its language."""
+    m = case.meta
     inst = m.get("institution") or {}
     doc: dict[str, Any] = {
         "id": case.id,
         "start_year": case.start_year,
-        "title": case.title,
-        "title_original": case.title_original or "",
         "institution": " ".join(filter(None, [inst.get("name"), inst.get("name_original")])),
         "partners": " ".join(m.get("partners") or []),
-        f"body_{lang}": f"{case.title}\n{body}",  # the title also counts as body text (BM25 saturation)
     }
-    for slang, text in case.summary.items():
-        if slang in LANGS:
-            doc[f"summary_{slang}"] = text
+    for kind, lang, text in texts_by_language(case):
+        name = _field(kind, lang)
+        doc[name] = f"{doc[name]}\n{text}" if doc.get(name) else text
+    body = plain(case.body)
     doc["spell"] = " ".join([case.title, case.title_original or "", *case.summary.values(), body])
     for name, values in case.facet_values().items():
         doc[name] = ",".join(values)
