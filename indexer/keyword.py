@@ -352,6 +352,26 @@ class KeywordIndex:
         rows = self.plain_rows(query)
         return None if rows is None else self.terms.scores(rows)
 
+    def coverage(self, query: str) -> np.ndarray:
+        """Share of the query's content words (stop words aside) each case contains, in any text
+        field, as analysed there (catalog row order; 0 when the query has no content word).
+
+        The keyword side's evidence for "close match": ``xqzzv blorft`` covers nothing anywhere;
+        a case holding every word of ``narcomenudeo en escuelas`` covers 1.0."""
+        n = len(self.terms.ids)
+        words = list(dict.fromkeys(w for w in (fold(x) for x in _WORD.findall(query)) if w not in all_stopwords()))
+        out = np.zeros(n, dtype=np.float64)
+        if not words:
+            return out
+        schema = self._ix.schema
+        for word in words[:24]:
+            hit = np.zeros(n, dtype=bool)
+            for name in TEXT_FIELDS:
+                for tok in schema[name].analyzer(word):
+                    hit[self.terms.docs(name, tok.text)] = True
+            out += hit
+        return out / min(len(words), 24)
+
     def search(
         self,
         query: str,

@@ -38,6 +38,16 @@ FUSION = "convex"  # measured on CISI (docs/search.md): convex 0.5 nDCG@10 0.456
 CONVEX_WEIGHT = 0.5  # keyword weight when FUSION == "convex"
 RRF_K = 60
 FILTER_FIELDS = FACET_FIELDS
+# "Close match" or "related" (docs/search.md, calibrated on the judged sets): a case's semantic
+# score is compared with the library's own scores for the same query (its margin over their
+# median); words of the query that the case contains add keyword evidence.
+CLOSE_MARGIN = 0.06  # a margin this high is a close match on its own ...
+CLOSE_SHARE = 0.6  # ... when it is also at least this share of the best case's margin
+RELATED_MARGIN = 0.03  # below a close match, a margin this high (or shared words) is related ground
+CLOSE_COVERAGE = 0.99  # every content word of the query in the case ...
+COVERAGE_MARGIN = 0.03  # ... and this semantic margin: close too
+RELATED_MAX = 5  # related cases shown when nothing is close
+CLOSE, RELATED = "close", "related"
 
 
 RESULT_CACHE = 512  # search results kept per opened build (a new build starts empty)
@@ -89,6 +99,7 @@ class Hit:
     institution: str
     summary: dict[str, str]
     matched_section: str | None = None
+    match: str = CLOSE  # "close" or "related" (docs/search.md)
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ class SearchResult:
     years: tuple[int | None, int | None]
     suggestion: str | None = None
     message: str | None = None
+    related: list[Hit] = field(default_factory=list)  # nearest cases when none is close (else empty)
 
     @property
     def pages(self) -> int:
@@ -307,7 +319,11 @@ class Searcher:
         per_page: int = 10,
         lang: str = "en",
         snippets: bool = True,
+        cut: bool = True,
     ) -> SearchResult:
+        """One page of results. With ``cut`` (the default) results are the close matches only, and
+        ``related`` lists the nearest others when none is close; without it (evaluation runs) every
+        retrieved case is ranked in results, each still labelled with its ``match``."""
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}': use one of {', '.join(MODES)}")
         if sort not in SORTS:
@@ -320,26 +336,36 @@ class Searcher:
         q, message = clean_query(query, self.max_query_chars)
         st = self._state
         key = (q, mode, tuple(sorted((k, tuple(v)) for k, v in filters.items())), tuple(years), sort, page, per_page)
-        key += (message, lang, snippets, self.fusion_method, self.crosslingual, self.semantic_relative)
+        key += (message, lang, snippets, self.fusion_method, self.crosslingual, self.semantic_relative, cut)
         cached = st.results.get(key)
         if cached is not None:
             return cached
-        result = self._search(st, q, message, mode, filters, years, sort, page, per_page, lang, snippets)
+        result = self._search(st, q, message, mode, filters, years, sort, page, per_page, lang, snippets, cut)
         st.results.put(key, result)
         return result
 
-    def _search(self, st: _State, q, message, mode, filters, years, sort, page, per_page, lang, snippets):
+    def _search(self, st: _State, q, message, mode, filters, years, sort, page, per_page, lang, snippets, cut):
         cat = st.catalog
         mask = cat.mask(filters, years)
         none = np.zeros(0, dtype=np.int64)
         ranks: dict[str, np.ndarray] = {"keyword": none, "semantic": none}  # retriever -> its ranked rows
         best_chunk: dict[int, int] = {}  # catalog row -> chunk row of its best semantic match
+        related, related_scores = none, np.zeros(0, dtype=np.float64)
         if not q:
             rows = np.flatnonzero(mask)
             ordered = rows[np.argsort(cat.title_rank()[rows], kind="stable")]
             scores = np.zeros(len(ordered), dtype=np.float64)
+            close = np.ones(len(ordered), dtype=bool)
         else:
-            ordered, scores = self._rank(st, q, mode, mask, filters, years, ranks, best_chunk)
+            ordered, scores, close, near = self._rank(st, q, mode, mask, filters, years, ranks, best_chunk)
+            if cut:
+                if not close.any():
+                    pick = np.flatnonzero(near)[:RELATED_MAX]
+                    related, related_scores = ordered[pick], scores[pick]
+                ordered, scores = ordered[close], scores[close]
+                close = close[close]
+        match = {int(r): (CLOSE if c else RELATED) for r, c in zip(ordered.tolist(), close.tolist(), strict=True)}
+        match.update({int(r): RELATED for r in related.tolist()})
         if sort == "date":
             by_date = np.argsort(-cat.start_year[ordered], kind="stable")
             ordered, scores = ordered[by_date], scores[by_date]
@@ -350,17 +376,24 @@ class Searcher:
         terms = query_terms(q) if q else {}
         start = (page - 1) * per_page
         positions = {name: _positions(rows, len(cat)) for name, rows in ranks.items()}
+        snip = terms if snippets else None
         hits = [
-            self._hit(st, int(row), float(score), positions, best_chunk, terms if snippets else None, lang)
+            self._hit(st, int(row), float(score), positions, best_chunk, snip, lang, match[int(row)])
             for row, score in zip(ordered[start : start + per_page], scores[start : start + per_page], strict=True)
         ]
+        near_hits = [
+            self._hit(st, int(row), float(score), positions, best_chunk, snip, lang, RELATED)
+            for row, score in zip(related, related_scores, strict=True)
+        ]
         return SearchResult(
-            q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years, suggestion, message
+            q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years, suggestion, message, near_hits
         )
 
     def _rank(self, st: _State, q: str, mode: str, mask, filters, years, ranks, best_chunk):
-        """Catalog rows of the matching cases, best first, and their scores (numpy arrays)."""
+        """Catalog rows of the matching cases, best first, their scores, and which of them are close
+        matches and which are related ground (boolean arrays aligned with the rows)."""
         gloss = english_gloss(q) if self.crosslingual else None
+        library = None
         krows = srows = np.zeros(0, dtype=np.int64)
         kvals = svals = np.zeros(0, dtype=np.float64)
         if mode in ("keyword", "hybrid"):
@@ -373,6 +406,7 @@ class Searcher:
                 qv = np.stack([qv, self.embed_query(gloss)])
             vh = st.vectors.search(qv, mask, k=CANDIDATES, min_score=SEMANTIC_MIN, relative=self.semantic_relative)
             srows, svals = vh.case_rows.astype(np.int64), vh.scores.astype(np.float64)
+            library = vh.library
             best_chunk.update(zip(srows.tolist(), vh.best_chunk.tolist(), strict=True))
             ranks["semantic"] = srows
         if mode == "keyword":
@@ -395,7 +429,30 @@ class Searcher:
             rest = ~np.isin(ordered, exact)
             ordered = np.concatenate([np.array(exact, dtype=np.int64), ordered[rest]])
             scores = np.concatenate([[max(old.get(r, 0.0), top) for r in exact], scores[rest]])
-        return ordered, scores
+        close, near = self._closeness(st, q, mode, ordered, library)
+        close[np.isin(ordered, exact)] = True
+        return ordered, scores, close, near
+
+    def _closeness(self, st: _State, q: str, mode: str, ordered: np.ndarray, library: np.ndarray | None):
+        """Which ranked cases are close matches, and which related ground (docs/search.md).
+
+        Semantic evidence: a case's margin over the median score of the whole library for this
+        query (filters aside: a filter narrows results, it does not make a case closer). A margin
+        of ``CLOSE_MARGIN`` that is also ``CLOSE_SHARE`` of the best margin is close; so is a case
+        holding every content word of the query with a margin of ``COVERAGE_MARGIN``. Related: a
+        margin of ``RELATED_MARGIN``, or some of the query's words. Keyword mode has no semantic
+        evidence: a case with every word is close, one with some is related."""
+        cover = st.keyword.coverage(q)[ordered]
+        if mode == "keyword" or library is None or not len(library):
+            close = cover >= CLOSE_COVERAGE
+            return close, ~close & (cover > 0)
+        median = float(np.median(library))
+        margin = library[ordered].astype(np.float64) - median
+        best = float(library.max()) - median  # the whole library's best: a filter only narrows results
+        close = (margin >= CLOSE_MARGIN) & (margin >= CLOSE_SHARE * best)
+        close |= (cover >= CLOSE_COVERAGE) & (margin >= COVERAGE_MARGIN)
+        near = ~close & ((margin >= RELATED_MARGIN) | (cover > 0))
+        return close, near
 
     @staticmethod
     def _keyword(st: _State, kq: str, mask, filters, years, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -426,7 +483,7 @@ class Searcher:
         found = sorted({int(r) for r in rows[lo:hi]})  # then confirmed: a hash collision is not a name
         return [r for r in found if mask[r] and key in st.name_forms(r)]
 
-    def _hit(self, st: _State, row: int, score: float, positions, best_chunk, terms, lang: str) -> Hit:
+    def _hit(self, st: _State, row: int, score: float, positions, best_chunk, terms, lang: str, match: str) -> Hit:
         cat = st.catalog
         rec = cat.records[row]
         cid = rec["id"]
@@ -459,6 +516,7 @@ class Searcher:
             institution=(rec.get("institution") or {}).get("name", ""),
             summary=rec.get("summary") or {},
             matched_section=section,
+            match=match,
         )
 
     # --- similar cases --------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
 from indexer import speller
-
-from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -27,7 +27,8 @@ def test_real_words_are_never_corrected(hash_searcher, lang):
 
 
 def test_issue_words_are_real_in_their_language():
-    for word, lang in [("maras", "es"), ("mujeres", "es"), ("pandillas", "es"), ("extorsión", "es"), ("milícias", "pt")]:
+    pairs = [("maras", "es"), ("mujeres", "es"), ("pandillas", "es"), ("extorsión", "es"), ("milícias", "pt")]
+    for word, lang in pairs:
         assert lang in speller.zipf(word)
         assert speller.zipf(word.upper()) == speller.zipf(word)  # folded: case and accents do not matter
     assert speller.zipf("xqzzv") == {} and not speller.is_real("blorft")
