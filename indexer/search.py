@@ -22,7 +22,7 @@ from . import fusion
 from .build import IndexError_, IndexMissingError, current_build, read_manifest
 from .catalog import Catalog
 from .crosslingual import english_gloss
-from .embedders import Embedder, default_model, load_embedder
+from .embedders import DualEmbedder, Embedder, default_model, load_embedder
 from .highlight import count_matches, query_terms, snippet
 from .keyword import FACET_FIELDS, QUERY_SYNTAX, KeywordIndex
 from .vectors import VectorIndex, dot
@@ -38,14 +38,15 @@ FUSION = "convex"  # measured on CISI (docs/search.md): convex 0.5 nDCG@10 0.456
 CONVEX_WEIGHT = 0.5  # keyword weight when FUSION == "convex"
 RRF_K = 60
 FILTER_FIELDS = FACET_FIELDS
-# "Close match" or "related" (docs/search.md, calibrated on the judged sets): a case's semantic
-# score is compared with the library's own scores for the same query (its margin over their
-# median); words of the query that the case contains add keyword evidence.
-CLOSE_MARGIN = 0.06  # a margin this high is a close match on its own ...
-CLOSE_SHARE = 0.6  # ... when it is also at least this share of the best case's margin
-RELATED_MARGIN = 0.03  # below a close match, a margin this high (or shared words) is related ground
-CLOSE_COVERAGE = 0.99  # every content word of the query in the case ...
-COVERAGE_MARGIN = 0.03  # ... and this semantic margin: close too
+# "Close match" or "related" (docs/search.md, calibrated on eval/judged-queries.yml,
+# eval/heldout-queries.yml and eval/nomatch-calibration.yml with the default model): a case's
+# semantic score is compared with the library's own scores for the same query (its margin over
+# their median); the query's words that the case contains add keyword evidence.
+CLOSE_MARGIN = 0.10  # a margin this high is a close match on its own ...
+CLOSE_SHARE = 0.5  # ... when it is also at least this share of the best case's margin
+CLOSE_COVERAGE = 0.66  # two thirds of the query's content words in the case ...
+COVERAGE_MARGIN = 0.03  # ... and this margin: close too
+RELATED_MARGIN = 0.05  # below a close match, a margin this high (or shared words) is related ground
 RELATED_MAX = 5  # related cases shown when nothing is close
 CLOSE, RELATED = "close", "related"
 
@@ -270,11 +271,27 @@ class Searcher:
                     self._embedder = load_embedder(self._model)
         return self._embedder
 
-    def embed_query(self, text: str) -> np.ndarray:
-        vec = self._qcache.get(text)
+    def embed_query(self, text: str, gloss: str | None = None) -> np.ndarray:
+        """The query's vector; with an English ``gloss``, one row per reading (``crosslingual``).
+
+        Two models side by side (the default): the multilingual half always reads the query as
+        written; the English half reads it as written and, in a second row, glossed."""
+        emb = self.embedder
+        if isinstance(emb, DualEmbedder):
+            qa = self._encoded(emb.a, text)
+            rows = [emb.combine(qa, self._encoded(emb.b, text))]
+            if gloss:
+                rows.append(emb.combine(qa, self._encoded(emb.b, gloss)))
+            return rows[0] if len(rows) == 1 else np.stack(rows)
+        vec = self._encoded(emb, text)
+        return np.stack([vec, self._encoded(emb, gloss)]) if gloss else vec
+
+    def _encoded(self, emb: Embedder, text: str) -> np.ndarray:
+        key = (emb.name, text)
+        vec = self._qcache.get(key)
         if vec is None:
-            vec = self.embedder.encode_query([text])[0]
-            self._qcache.put(text, vec)
+            vec = emb.encode_query([text])[0]
+            self._qcache.put(key, vec)
         return vec
 
     # --- records ----------------------------------------------------------------------
@@ -401,9 +418,7 @@ class Searcher:
             krows, kvals = self._keyword(st, kq, mask, filters, years, None if mode == "keyword" else CANDIDATES)
             ranks["keyword"] = krows
         if mode in ("semantic", "hybrid"):
-            qv = self.embed_query(q)
-            if gloss:
-                qv = np.stack([qv, self.embed_query(gloss)])
+            qv = self.embed_query(q, gloss)
             vh = st.vectors.search(qv, mask, k=CANDIDATES, min_score=SEMANTIC_MIN, relative=self.semantic_relative)
             srows, svals = vh.case_rows.astype(np.int64), vh.scores.astype(np.float64)
             library = vh.library
@@ -438,11 +453,13 @@ class Searcher:
 
         Semantic evidence: a case's margin over the median score of the whole library for this
         query (filters aside: a filter narrows results, it does not make a case closer). A margin
-        of ``CLOSE_MARGIN`` that is also ``CLOSE_SHARE`` of the best margin is close; so is a case
-        holding every content word of the query with a margin of ``COVERAGE_MARGIN``. Related: a
-        margin of ``RELATED_MARGIN``, or some of the query's words. Keyword mode has no semantic
-        evidence: a case with every word is close, one with some is related."""
+        of ``CLOSE_MARGIN`` that is also ``CLOSE_SHARE`` of the library's best margin is close; so
+        is a case holding ``CLOSE_COVERAGE`` of the query's content words with a margin of
+        ``COVERAGE_MARGIN``. Related: a margin of ``RELATED_MARGIN``, or some of the query's words
+        — and only when the query has a word the library or a dictionary knows (``xqzzv blorft``
+        is near nothing). Keyword mode has no semantic evidence: coverage alone decides."""
         cover = st.keyword.coverage(q)[ordered]
+        meaningful = bool(cover.any()) or self._has_real_word(st, q)
         if mode == "keyword" or library is None or not len(library):
             close = cover >= CLOSE_COVERAGE
             return close, ~close & (cover > 0)
@@ -451,8 +468,17 @@ class Searcher:
         best = float(library.max()) - median  # the whole library's best: a filter only narrows results
         close = (margin >= CLOSE_MARGIN) & (margin >= CLOSE_SHARE * best)
         close |= (cover >= CLOSE_COVERAGE) & (margin >= COVERAGE_MARGIN)
-        near = ~close & ((margin >= RELATED_MARGIN) | (cover > 0))
+        near = ~close & ((margin >= RELATED_MARGIN) | (cover > 0)) & meaningful
         return close, near
+
+    @staticmethod
+    def _has_real_word(st: _State, q: str) -> bool:
+        """Whether a content word of the query is known to the library or is a real es/pt/en word."""
+        from . import speller
+        from .keyword import all_stopwords
+
+        words = [fold(w) for w in re.findall(r"\w+", q)]
+        return any(w not in all_stopwords() and (st.keyword.knows(w) or speller.is_real(w)) for w in words)
 
     @staticmethod
     def _keyword(st: _State, kq: str, mask, filters, years, limit: int | None) -> tuple[np.ndarray, np.ndarray]:

