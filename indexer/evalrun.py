@@ -85,7 +85,7 @@ def eval_beir(
 
 
 def eval_judged(
-    path: Path, index_dir: Path, embedder: Embedder | None = None, model: str | None = None, modes=MODES
+    path: Path, index_dir: Path, embedder: Embedder | None = None, model: str | None = None, modes=MODES, **kw
 ) -> tuple[dict[str, dict[str, float]], list[dict]]:
     """Metrics of judged queries against an existing index, plus per-query detail.
 
@@ -96,7 +96,7 @@ def eval_judged(
     ``results`` are empty, with their count in ``nomatch``."""
     items = load_judged_queries(path)
     queries, qrels = judged_to_qrels(items)
-    searcher = Searcher.open(index_dir, embedder=embedder, model=model)
+    searcher = Searcher.open(index_dir, embedder=embedder, model=model, **kw)
     detail = []
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in modes}
     for (qid, text), item in zip(queries.items(), items, strict=True):
