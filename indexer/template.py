@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-import yaml
-
 from . import vocab
+from .frontmatter import dump_yaml
 
 
 def slugify(title: str) -> str:
@@ -65,7 +64,7 @@ def new_case_text(
             "last_reviewed": today.isoformat(),
         },
     }
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    front = dump_yaml(meta)
     hints = {
         "context": "TODO: the problem the practice answers, where and for whom, as the sources describe it.",
         "practice": "TODO: what the practice is: its components, who does what.",

@@ -7,21 +7,19 @@ Every page is a plain GET URL (the draft form also accepts POST) and writes noth
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import re
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer import vocab
 from indexer.collections import Collection, collection_files, load_collections, saved_search_text
+from indexer.export import write_csv
 
-from . import data, draft, get_searcher, i18n, render
+from . import data, draft, feeds, get_searcher, i18n, render
 from .state import BadRequest, SearchState
 
 bp = Blueprint("community", __name__)
@@ -233,11 +231,15 @@ def collection_markdown_text(d: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def csv_text(rows: list[list[Any]]) -> str:
+    """CSV through the engine's one CSV writer (cells neutralised against formulas, OWASP), with a BOM
+    so Excel reads accents."""
+    return "\ufeff" + write_csv(rows)
+
+
 def collection_csv_text(d: dict[str, Any]) -> str:
-    """One row per case, for a spreadsheet or a meeting handout (UTF-8 with a BOM, so Excel reads accents)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(
+    """One row per case, for a spreadsheet or a meeting handout."""
+    rows = [
         [
             "#",
             "id",
@@ -253,9 +255,9 @@ def collection_csv_text(d: dict[str, Any]) -> str:
             i18n.gettext("Curator's note"),
             "URL",
         ]
-    )
+    ]
     for e in d["cases"]:
-        writer.writerow(
+        rows.append(
             [
                 e["position"],
                 e["id"],
@@ -272,35 +274,34 @@ def collection_csv_text(d: dict[str, Any]) -> str:
                 e["canonical_url"],
             ]
         )
-    return "\ufeff" + buf.getvalue()
+    return csv_text(rows)
 
 
-def collection_atom_text(d: dict[str, Any]) -> str:
+def collection_atom_text(d: dict[str, Any]) -> bytes:
     """An Atom feed of the collection: one entry per case (and per outside link), in the curator's order."""
-    updated = f"{d['updated']}T00:00:00Z"
-    self_url = url_for("community.collection_atom", collection_id=d["id"], lang=_lang(), _external=True)
-    entries = []
-    for e in d["cases"]:
-        day = e["last_reviewed"] or d["updated"]
-        entries.append(
-            f"<entry><id>{escape(e['canonical_url'])}</id><title>{escape(e['title'])}</title>"
-            f'<link rel="alternate" href="{escape(e["canonical_url"])}"/><updated>{day}T00:00:00Z</updated>'
-            f"<summary>{escape(' '.join(e['note'].split()))}</summary>"
-            f'<content type="text">{escape(e["summary"] or "")}</content></entry>'
+    entries = [
+        feeds.Entry(
+            e["canonical_url"],
+            e["title"],
+            e["canonical_url"],
+            e["last_reviewed"] or d["updated"],
+            e["note"],
+            e["summary"],
         )
-    for x in d["links"]:
-        entries.append(
-            f"<entry><id>{escape(x['url'])}</id><title>{escape(x['title'])}</title>"
-            f'<link rel="alternate" href="{escape(x["url"])}"/><updated>{updated}</updated>'
-            f"<summary>{escape(' '.join((x.get('note') or x['title']).split()))}</summary></entry>"
-        )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{escape(d['canonical_url'])}</id><title>caselib: {escape(d['title'])}</title>"
-        f"<subtitle>{escape(' '.join(d['description'].split()))}</subtitle>"
-        f'<link rel="self" href="{escape(self_url)}"/><link rel="alternate" href="{escape(d["canonical_url"])}"/>'
-        f"<updated>{updated}</updated><author><name>{escape(d['curator']['name'])}</name></author>"
-        f"{''.join(entries)}</feed>"
+        for e in d["cases"]
+    ]
+    entries += [
+        feeds.Entry(x["url"], x["title"], x["url"], d["updated"], x.get("note") or x["title"]) for x in d["links"]
+    ]
+    return feeds.atom(
+        id=d["canonical_url"],
+        title=f"caselib: {d['title']}",
+        subtitle=d["description"],
+        self_url=url_for("community.collection_atom", collection_id=d["id"], lang=_lang(), _external=True),
+        alternate=d["canonical_url"],
+        updated=d["updated"],
+        author=d["curator"]["name"],
+        entries=entries,
     )
 
 
@@ -504,6 +505,14 @@ def draft_form():
     """The registration format as a form; "check" validates, "download" returns the file. Nothing is stored."""
     lang = _lang()
     form = request.form if request.method == "POST" else request.args
+    long_field = draft.too_long(form)
+    if long_field:
+        abort(
+            413,
+            description=i18n.gettext(
+                "The field “{field}” is longer than {n} characters: shorten it.", field=long_field[0], n=long_field[1]
+            ),
+        )
     started = request.method == "POST" or "action" in form or any(k in form for k in draft.SCALARS)
     known = set(get_searcher().case_ids())
     d = draft.check(form, known_ids=known) if started else draft.blank()

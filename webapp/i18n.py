@@ -11,10 +11,10 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-import yaml
 from flask import Flask, g, request, url_for
 
 from indexer import vocab
+from indexer.frontmatter import safe_load
 
 LANGUAGES = ("en", "es")
 DEFAULT = "en"
@@ -24,7 +24,7 @@ _DIR = Path(__file__).parent / "translations"
 @cache
 def catalog(lang: str) -> dict[str, str]:
     path = _DIR / f"{lang}.yml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
+    return safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
 
 
 def pick_language() -> str:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from indexer import vocab
 from indexer.keyword import FACET_FIELDS
 
-from . import data, get_searcher, i18n, render
+from . import data, feeds, get_searcher, i18n, render
 from .state import SearchState
 
 bp = Blueprint("pages", __name__)
@@ -121,30 +121,26 @@ def feed():
     records = get_searcher().recent(50)
     lang = _lang()
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    updated = _stamp(records[0]) if records else now
     site = url_for("pages.home", _external=True)
     entries = []
     for r in records[:50]:
         link = url_for("pages.case", case_id=r["id"], lang=lang, _external=True)
         summary = (r.get("summary") or {}).get(lang) or (r.get("summary") or {}).get("en", "")
-        entries.append(
-            f"<entry><id>{escape(link)}</id><title>{escape(r['title'])}</title>"
-            f'<link rel="alternate" href="{escape(link)}"/><updated>{_stamp(r)}</updated>'
-            f"<summary>{escape(summary)}</summary></entry>"
-        )
-    xml = (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{escape(site)}</id><title>caselib: {escape(i18n.gettext('New and updated cases'))}</title>"
-        f'<link rel="self" href="{escape(url_for("pages.feed", _external=True))}"/>'
-        f'<link rel="alternate" href="{escape(site)}"/><updated>{updated}</updated>'
-        f"<author><name>caselib</name></author>{''.join(entries)}</feed>"
+        entries.append(feeds.Entry(link, r["title"], link, _day(r), summary))
+    xml = feeds.atom(
+        id=site,
+        title=f"caselib: {i18n.gettext('New and updated cases')}",
+        self_url=url_for("pages.feed", _external=True),
+        alternate=site,
+        updated=_day(records[0]) if records else now,
+        author="caselib",
+        entries=entries,
     )
     return Response(xml, mimetype="application/atom+xml")
 
 
-def _stamp(record: dict) -> str:
-    day = (record.get("documentation") or {}).get("last_reviewed") or "2011-11-01"
-    return f"{day}T00:00:00Z"
+def _day(record: dict) -> str:
+    return (record.get("documentation") or {}).get("last_reviewed") or "2011-11-01"
 
 
 @bp.get("/sitemap.xml")
