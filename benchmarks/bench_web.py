@@ -3,8 +3,8 @@
     python -m benchmarks.bench_web --sizes 1000,10000 [--index-root DIR] [--requests 400] [--duration 60]
 
 For each size the server runs in its own process (so its RSS is its own): the app from
-``webapp.create_app`` with a warm ``Searcher`` on ``INDEX_ROOT/ix<N//1000>k`` (the 384-d
-``hash-bench`` index of ``bench_search``), served by waitress with 8 threads on 127.0.0.1 and a
+``webapp.create_app`` with a warm ``Searcher`` on ``INDEX_ROOT/ix<N//1000>k`` (the 768-d
+``hash-bench-768`` index of ``bench_search``), served by waitress with 8 threads on 127.0.0.1 and a
 free port, with the same malloc settings (``indexer.memory.tune_malloc``), as
 ``caselib serve --no-index`` does (that command loads its model by name, and only
 "hash-test*" names give a hash embedder, of 64 dimensions, so it cannot open these indexes).
@@ -59,10 +59,10 @@ tune_malloc()  # as caselib serve does
 if len(sys.argv) > 3 and sys.argv[3] == "model":  # resident like production's (it does not answer queries here)
     from indexer.embedders import load_embedder
     resident_model = load_embedder()
-    resident_model.encode(["warm up"])
+    resident_model.encode_query(["warm up"])
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" lines under load
 index_dir = Path(sys.argv[1])
-searcher = Searcher.open(index_dir, embedder=HashEmbedder(dim=384, name="hash-bench"))
+searcher = Searcher.open(index_dir, embedder=HashEmbedder(dim=768, name="hash-bench-768"))
 app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
 server = create_server(app, host="127.0.0.1", port=0, threads=int(sys.argv[2]), ident="caselib")
 print("PORT", server.effective_port, flush=True)
@@ -229,7 +229,7 @@ def main() -> None:
         "--with-model",
         action="store_true",
         help="load the packaged model into the server too (resident, as in production; queries still use the "
-        "hash-bench vectors), so the memory figures include it",
+        "hash-bench-768 vectors), so the memory figures include it",
     )
     ap.add_argument("--note", default="", help="a remark printed with each table (e.g. 'idle machine')")
     args = ap.parse_args()

@@ -29,7 +29,7 @@ import numpy as np
 from . import __version__, integrity, vocab
 from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
-from .embedders import Embedder, default_model, load_embedder
+from .embedders import Embedder, backend_of, default_model, load_embedder
 from .keyword import KeywordIndex
 from .loader import LoadResult, load_library, read_case, with_translations
 from .model import Case, Problem
@@ -241,6 +241,7 @@ def build_index(
             "schema_version": vocab.schema_version(),
             "caselib_version": __version__,
             "model": model_name,
+            "backend": emb.backend if emb else (prev_manifest or {}).get("backend") or backend_of(model_name),
             "dim": emb.dim if emb else (prev_manifest or {}).get("dim", 0),
             "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "cases": {c.id: {"hash": c.index_hash, "path": c.path} for c in cases},

@@ -235,7 +235,10 @@ model_option = click.option(
     "--model",
     default=None,
     envvar="CASELIB_MODEL",
-    help="sentence-transformers model name or path (env CASELIB_MODEL; default: the packaged all-MiniLM-L6-v2).",
+    help=(
+        "Embedding model (env CASELIB_MODEL): packaged:multilingual-e5-small (the default, offline), "
+        "packaged:all-MiniLM-L6-v2 (English, offline), or any sentence-transformers model name or path."
+    ),
 )
 
 
@@ -369,6 +372,18 @@ def search(
         r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
     except ModelLoadError as exc:
         _fail(exc)
+
+    def hit_json(h) -> dict:  # noqa: ANN001
+        return {
+            "id": h.id,
+            "title": h.title,
+            "title_original": h.title_original,
+            "score": h.score,
+            "match": h.match,
+            "snippet": h.snippet,
+            "url": f"/cases/{h.id}",
+        }
+
     if as_json:
         click.echo(
             json.dumps(
@@ -376,17 +391,8 @@ def search(
                     "query": r.query,
                     "mode": r.mode,
                     "total": r.total,
-                    "results": [
-                        {
-                            "id": h.id,
-                            "title": h.title,
-                            "title_original": h.title_original,
-                            "score": h.score,
-                            "snippet": h.snippet,
-                            "url": f"/cases/{h.id}",
-                        }
-                        for h in r.hits
-                    ],
+                    "results": [hit_json(h) for h in r.hits],
+                    "related": [hit_json(h) for h in r.related],
                     "facets": r.facets,
                     "suggestion": r.suggestion,
                 },
@@ -399,10 +405,12 @@ def search(
         click.echo(f"note: {r.message}", err=True)
     if r.suggestion:
         click.echo(f"did you mean: {r.suggestion}")
-    click.echo(f"{r.total} result(s) for '{r.query}' ({r.mode})")
-    for i, h in enumerate(r.hits, 1):
+    click.echo(f"{r.total} close match(es) for '{r.query}' ({r.mode})")
+    if r.related:
+        click.echo("No practice in the library closely matches the query; these cover related ground:")
+    for i, h in enumerate(r.hits or r.related, 1):
         orig = f" ({h.title_original})" if h.title_original and h.title_original != h.title else ""
-        click.echo(f"{i:2}. {h.title}{orig}  [{h.id}]  score {h.score:.4f}")
+        click.echo(f"{i:2}. {h.title}{orig}  [{h.id}]  score {h.score:.4f}  {h.match}")
         click.echo("    " + html.unescape(re.sub(r"</?mark>", "*", h.snippet)))
 
 
@@ -508,13 +516,21 @@ def eval_cmd(
     click.echo(f"{'mode':10}" + "".join(f"{n:>12}" for n in names))
     for mode, vals in metrics.items():
         click.echo(f"{mode:10}" + "".join(f"{vals[n]:12.4f}" for n in names))
+    if any(vals.get("nomatch") for vals in metrics.values()):
+        click.echo("kept: share of matchable queries with a relevant case among the close matches (results)")
+        click.echo("nomatch_empty: share of the no-match queries (relevant: []) whose results are empty")
     if details:
         for row in detail:
-            marks = " ".join(f"{m}:{'ok' if row[m]['hit@5'] else 'MISS'}" for m in modes)
+            if row["relevant"]:
+                marks = " ".join(f"{m}:{'ok' if row[m]['hit@5'] else 'MISS'}" for m in modes)
+            else:
+                marks = " ".join(f"{m}:{'empty' if not row[m]['n_close'] else 'NOT EMPTY'}" for m in modes)
             click.echo(f"[{row['language']}] {row['query']}  ->  {marks}")
             for m in modes:
-                if not row[m]["hit@5"]:
+                if row["relevant"] and not row[m]["hit@5"]:
                     click.echo(f"    {m} top5: {', '.join(row[m]['top5'])}; wanted {', '.join(row['relevant'])}")
+                elif not row["relevant"] and row[m]["n_close"]:
+                    click.echo(f"    {m} close: {', '.join(row[m]['close'])}")
 
 
 @main.command()

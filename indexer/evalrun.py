@@ -56,7 +56,7 @@ def run_queries(
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in modes}
     for mode in modes:
         for qid, text in queries.items():
-            result = searcher.search(text, mode=mode, per_page=depth, snippets=False)
+            result = searcher.search(text, mode=mode, per_page=depth, snippets=False, cut=False)
             runs[mode][qid] = [h.id for h in result.hits]
     return runs
 
@@ -85,21 +85,49 @@ def eval_beir(
 
 
 def eval_judged(
-    path: Path, index_dir: Path, embedder: Embedder | None = None, model: str | None = None, modes=MODES
+    path: Path, index_dir: Path, embedder: Embedder | None = None, model: str | None = None, modes=MODES, **kw
 ) -> tuple[dict[str, dict[str, float]], list[dict]]:
-    """Metrics of the library's own judged queries against an existing index, plus per-query top-5s."""
+    """Metrics of judged queries against an existing index, plus per-query detail.
+
+    Per mode: nDCG@10, recall, MRR@10 and hit@5 over the matchable queries (hit@5 also per
+    language, ``hit@5_es`` ...), on the full ranking; ``kept`` — the share of matchable queries
+    with a relevant case among the close matches (``results``, not ``related``); and, when the
+    file has no-match queries (``relevant: []``), ``nomatch_empty`` — the share of them whose
+    ``results`` are empty, with their count in ``nomatch``."""
     items = load_judged_queries(path)
     queries, qrels = judged_to_qrels(items)
-    searcher = Searcher.open(index_dir, embedder=embedder, model=model)
-    runs = run_queries(searcher, queries, modes)
+    searcher = Searcher.open(index_dir, embedder=embedder, model=model, **kw)
     detail = []
+    runs: dict[str, dict[str, list[str]]] = {m: {} for m in modes}
     for (qid, text), item in zip(queries.items(), items, strict=True):
         row = {"id": qid, "query": text, "language": item.get("language"), "relevant": item["relevant"]}
         for mode in modes:
-            top5 = runs[mode][qid][:5]
-            row[mode] = {"top5": top5, "hit@5": any(c in item["relevant"] for c in top5)}
+            res = searcher.search(text, mode=mode, per_page=100, snippets=False, cut=False)
+            ranked = [h.id for h in res.hits]
+            close = [h.id for h in res.hits if h.match == "close"]
+            runs[mode][qid] = ranked
+            top5 = ranked[:5]
+            row[mode] = {
+                "top5": top5,
+                "close": close[:10],
+                "n_close": len(close),
+                "hit@5": any(c in item["relevant"] for c in top5),
+                "kept": any(c in item["relevant"] for c in close),
+            }
         detail.append(row)
-    metrics = {mode: evaluate_run(run, qrels) for mode, run in runs.items()}
+    matchable = [r for r in detail if r["relevant"]]
+    nomatch = [r for r in detail if not r["relevant"]]
+    metrics: dict[str, dict[str, float]] = {}
     for mode in modes:
-        metrics[mode]["hit@5"] = sum(r[mode]["hit@5"] for r in detail) / max(1, len(detail))
+        m = evaluate_run({q: runs[mode][q] for q in qrels}, qrels) if qrels else {}
+        if matchable:
+            m["hit@5"] = sum(r[mode]["hit@5"] for r in matchable) / len(matchable)
+            m["kept"] = sum(r[mode]["kept"] for r in matchable) / len(matchable)
+            for lang in sorted({r["language"] for r in matchable}):
+                of_lang = [r for r in matchable if r["language"] == lang]
+                m[f"hit@5_{lang}"] = sum(r[mode]["hit@5"] for r in of_lang) / len(of_lang)
+        if nomatch:
+            m["nomatch"] = float(len(nomatch))
+            m["nomatch_empty"] = sum(r[mode]["n_close"] == 0 for r in nomatch) / len(nomatch)
+        metrics[mode] = m
     return metrics, detail

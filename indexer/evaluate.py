@@ -187,8 +187,8 @@ def _entry_problem(entry: Any) -> str | None:
     if not isinstance(entry["language"], str) or not entry["language"].strip():
         return "language must be a non-empty string"
     relevant = entry["relevant"]
-    if not isinstance(relevant, list) or not relevant:
-        return "relevant must be a non-empty list of case ids"
+    if not isinstance(relevant, list):
+        return "relevant must be a list of case ids ([] for a query no case answers)"
     bad = [r for r in relevant if not isinstance(r, str) or not r.strip()]
     if bad:
         return f"relevant must hold case ids (strings), got {bad[0]!r}"
@@ -232,11 +232,15 @@ def load_judged_queries(path: Path) -> list[dict]:
 
 
 def judged_to_qrels(items: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
-    """Queries and qrels of judged entries: ids ``q1``, ``q2``, ... in order, every relevant case graded 1."""
+    """Queries and qrels of judged entries: ids ``q1``, ``q2``, ... in order, every relevant case graded 1.
+
+    A no-match query (``relevant: []``) is among the queries but has no qrels entry: ranking
+    metrics are over the matchable queries; ``evalrun`` measures no-match queries apart."""
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
     for index, item in enumerate(items, start=1):
         qid = f"q{index}"
         queries[qid] = item["query"]
-        qrels[qid] = {case_id: 1 for case_id in item["relevant"]}
+        if item["relevant"]:
+            qrels[qid] = {case_id: 1 for case_id in item["relevant"]}
     return queries, qrels

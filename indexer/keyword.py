@@ -54,9 +54,13 @@ FACET_FIELDS = (
 )
 # Field weights. The title is also part of the body text, so its own field only adds a little;
 # measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
+# Every text goes to the field of its own language (``title_pt`` for a Portuguese title, ``body_es``
+# for a Spanish body), analysed by that language's analyser; ``title`` is the English title.
 BOOSTS = {
     "title": 0.5,
-    "title_original": 1.0,
+    "title_es": 1.0,
+    "title_pt": 1.0,
+    "title_original": 1.0,  # an original title in a language without its own analyser
     "summary_en": 1.0,
     "summary_es": 1.0,
     "summary_pt": 1.0,
@@ -148,6 +152,8 @@ def make_schema() -> fields.Schema:
         "partners": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["partners"]),
         "spell": fields.TEXT(analyzer=spelling_analyzer(), spelling=True),
     }
+    for lang in LANGS[1:]:
+        text[f"title_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"title_{lang}"])
     for lang in LANGS:
         text[f"summary_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"summary_{lang}"])
         text[f"body_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"body_{lang}"])
@@ -171,14 +177,22 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-def versions_text(case: Case) -> list[tuple[str, str, str]]:
-    """(language, kind, text) of every version of a case: kind is 'summary' or 'body'.
+def texts_by_language(case: Case) -> list[tuple[str, str, str]]:
+    """(kind, language, text) of every text of a case and of its translations: kind is title, summary or body.
 
-    The original's body is in its ``language``; its front-matter texts (mechanism, evidence rationale,
-    resources, evaluation texts) are English; each translation's title, texts and sections are in its
-    language. Callers route each text to the fields of its language."""
+    The English title is ``title``/``en``; the original title is in the case's language; each
+    summary is in the language it is keyed by; the body is in the case's language and starts
+    with the title in that language (the title also counts as body text: BM25 saturation). The
+    original's front-matter texts (mechanism, evidence rationale, resources, evaluation texts) are
+    English; each translation's title, summary, texts and sections are in its language."""
+    lang = case.language
     m = case.meta
     ev = m.get("evidence") or {}
+    out = [("title", "en", case.title)]
+    if case.title_original:
+        out.append(("title", lang, case.title_original))
+    out.extend(("summary", slang, text) for slang, text in case.summary.items() if text)
+    out.append(("body", lang, f"{case.title_original or case.title}\n{plain(case.body)}"))
     fields_en = _texts([m.get("mechanism"), ev.get("rationale") or ev.get("notes"), m.get("resources")])
     fields_en += _texts(
         [
@@ -187,24 +201,30 @@ def versions_text(case: Case) -> list[tuple[str, str, str]]:
             if isinstance(e, dict)
         ]
     )
-    # the title also counts as body text (BM25 saturation)
-    out = [(case.language, "body", f"{case.title}\n{plain(case.body)}")]
     if fields_en:
-        out.append(("en", "body", "\n".join(fields_en)))
-    out += [(lang, "summary", text) for lang, text in case.summary.items()]
+        out.append(("body", "en", "\n".join(fields_en)))
     for tr in case.translations:
         if not tr.meta:
             continue
         tm = tr.meta
+        if tr.title:
+            out.append(("title", tr.language, tr.title))
+        if tr.summary:
+            out.append(("summary", tr.language, tr.summary))
         texts = [
             tr.title,
             *_texts([tm.get("mechanism"), tm.get("evidence"), tm.get("resources"), tm.get("evaluations")]),
         ]
         texts += [f"{s.heading}\n{plain(s.text)}" for s in tr.sections]
-        out.append((tr.language, "body", "\n".join(texts)))
-        if tr.summary:
-            out.append((tr.language, "summary", tr.summary))
+        out.append(("body", tr.language, "\n".join(t for t in texts if t)))
     return out
+
+
+def _field(kind: str, lang: str) -> str:
+    """The index field of a text of ``kind`` in ``lang`` (languages without an analyser: folded, unstemmed)."""
+    if kind == "title":
+        return "title" if lang == "en" else f"title_{lang}" if lang in LANGS else "title_original"
+    return f"{kind}_{lang if lang in LANGS else 'en'}"
 
 
 def document(case: Case) -> dict[str, Any]:
@@ -214,15 +234,13 @@ def document(case: Case) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": case.id,
         "start_year": case.start_year,
-        "title": case.title,
-        "title_original": case.title_original or "",
         "institution": " ".join(filter(None, [inst.get("name"), inst.get("name_original")])),
         "partners": " ".join(m.get("partners") or []),
     }
     spell = [case.title, case.title_original or ""]
-    for lang, kind, text in versions_text(case):
-        name = f"{kind}_{lang if lang in LANGS else 'en'}"
-        doc[name] = f"{doc[name]}\n{text}" if name in doc else text
+    for kind, lang, text in texts_by_language(case):
+        name = _field(kind, lang)
+        doc[name] = f"{doc[name]}\n{text}" if doc.get(name) else text
         spell.append(text)
     doc["spell"] = " ".join(spell)
     for name, values in case.facet_values().items():
@@ -377,6 +395,26 @@ class KeywordIndex:
         rows = self.plain_rows(query)
         return None if rows is None else self.terms.scores(rows)
 
+    def coverage(self, query: str) -> np.ndarray:
+        """Share of the query's content words (stop words aside) each case contains, in any text
+        field, as analysed there (catalog row order; 0 when the query has no content word).
+
+        The keyword side's evidence for "close match": ``xqzzv blorft`` covers nothing anywhere;
+        a case holding every word of ``narcomenudeo en escuelas`` covers 1.0."""
+        n = len(self.terms.ids)
+        words = list(dict.fromkeys(w for w in (fold(x) for x in _WORD.findall(query)) if w not in all_stopwords()))
+        out = np.zeros(n, dtype=np.float64)
+        if not words:
+            return out
+        schema = self._ix.schema
+        for word in words[:24]:
+            hit = np.zeros(n, dtype=bool)
+            for name in TEXT_FIELDS:
+                for tok in schema[name].analyzer(word):
+                    hit[self.terms.docs(name, tok.text)] = True
+            out += hit
+        return out / min(len(words), 24)
+
     def search(
         self,
         query: str,
@@ -410,26 +448,42 @@ class KeywordIndex:
         return self.terms.df(SPELL, fold(word)) > 0
 
     def suggest(self, query: str) -> str | None:
-        """A corrected query when some words are unknown and a close known word exists.
+        """A corrected query when some words are misspelt and a close known word exists.
 
-        Unknown words (not stop words, 4+ letters) get up to 4 close known words from Whoosh's
-        corrector; among the combinations, the one whose words occur together in most cases wins
-        (counted on the spelling postings of the keyword matrix, not by walking Whoosh postings)."""
-        words = _WORD.findall(query)
-        if not words:
+        A word is corrected only when the library does not know it and it is not a real word of
+        Spanish, Portuguese or English (``speller``): ``maras``, ``mujeres`` or ``milícias`` are
+        never "corrected". Such words (4+ letters, not stop words) get up to 4 close library words
+        from Whoosh's corrector; among the combinations, the one whose words occur together in
+        most cases wins (counted on the spelling postings of the keyword matrix), preferring words
+        of the query's language. The rest of the query is kept as typed (accents, ``¿``, ``?``),
+        and a corrected word takes the library's most common accented spelling."""
+        from . import speller
+
+        spans = list(_WORD.finditer(query))[:12]
+        if not spans:
             return None
+        words = [m.group() for m in spans]
+        lang = speller.query_language(words)
         options: list[list[str]] = []
         changed = False
-        for word in words[:12]:
+        for word in words:
             folded = fold(word)
-            if len(folded) >= 4 and not folded.isdigit() and folded not in all_stopwords() and not self.knows(folded):
+            if (
+                len(folded) >= 4
+                and not folded.isdigit()
+                and folded not in all_stopwords()
+                and not self.knows(folded)
+                and not speller.is_real(folded)
+            ):
                 with self._lock:
                     # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
                     found = self._searcher.corrector(SPELL).suggest(folded, limit=8, maxdist=2, prefix=1)
                 # Whoosh still lists words of cases deleted by incremental updates: keep live ones
                 found = [w for w in found if self.knows(w)][:4]
-                if found:  # Whoosh orders them by frequency only: put the closest first
-                    options.append(sorted(found, key=lambda w, f=folded: edit_distance(f, w)))
+                if found:  # Whoosh orders them by frequency only: the query's language, then the closest first
+                    options.append(
+                        sorted(found, key=lambda w, f=folded: (lang not in speller.zipf(w), edit_distance(f, w)))
+                    )
                     changed = True
                     continue
             options.append([folded])
@@ -443,12 +497,19 @@ class KeywordIndex:
         def rank(i: int) -> tuple:
             together = self._cooccur(combos[i])
             edits = sum(edit_distance(a, b) for a, b in zip(folded_words, combos[i], strict=False))
-            # words found together first; then the fewest edits; then the most cases; then the corrector's order
-            return (together > 0, -edits, together, -i)
+            in_lang = sum(lang in speller.zipf(w) for w, f in zip(combos[i], folded_words, strict=False) if w != f)
+            # words found together first; then the fewest edits; then words of the query's language;
+            # then the most cases; then the corrector's order
+            return (together > 0, -edits, in_lang, together, -i)
 
         best = combos[max(range(len(combos)), key=rank)]
-        out = [w if fold(w) == b else self._forms.get(b, b) for w, b in zip(words, best, strict=False)]
-        return " ".join(out)
+        out, pos = [], 0
+        for m, word, b in zip(spans, words, best, strict=True):
+            out.append(query[pos : m.start()])
+            out.append(word if fold(word) == b else self._forms.get(b, b))
+            pos = m.end()
+        out.append(query[pos:])
+        return "".join(out)
 
     def _cooccur(self, words: list[str]) -> int:
         """How many cases contain every one of ``words`` (stop words aside)."""

@@ -22,7 +22,7 @@ from . import fusion
 from .build import IndexError_, IndexMissingError, current_build, read_manifest, verify_build
 from .catalog import Catalog
 from .crosslingual import english_gloss
-from .embedders import Embedder, default_model, load_embedder
+from .embedders import DualEmbedder, Embedder, default_model, load_embedder
 from .highlight import count_matches, query_terms, snippet
 from .keyword import FACET_FIELDS, QUERY_SYNTAX, KeywordIndex
 from .vectors import VectorIndex, dot
@@ -43,6 +43,17 @@ FUSIONS = {
     "rrf": lambda kw, sem: fusion.rrf([list(kw), list(sem)], k=RRF_K),
 }
 FILTER_FIELDS = FACET_FIELDS
+# "Close match" or "related" (docs/search.md, calibrated on eval/judged-queries.yml,
+# eval/heldout-queries.yml and eval/nomatch-calibration.yml with the default model): a case's
+# semantic score is compared with the library's own scores for the same query (its margin over
+# their median); the query's words that the case contains add keyword evidence.
+CLOSE_MARGIN = 0.105  # a margin this high is a close match on its own ...
+CLOSE_SHARE = 0.5  # ... when it is also at least this share of the best case's margin
+CLOSE_COVERAGE = 0.66  # two thirds of the query's content words in the case ...
+COVERAGE_MARGIN = 0.03  # ... and this margin: close too
+RELATED_MARGIN = 0.05  # below a close match, a margin this high (or shared words) is related ground
+RELATED_MAX = 5  # related cases shown when nothing is close
+CLOSE, RELATED = "close", "related"
 
 
 RESULT_CACHE = 512  # search results kept per opened build (a new build starts empty)
@@ -97,6 +108,7 @@ class Hit:
     snippet_lang: str | None = None  # language of the snippet text (for a lang attribute)
     # each translation's {title, summary, status} by language (indexer.catalog.light_record)
     versions: dict[str, dict[str, str]] = field(default_factory=dict)
+    match: str = CLOSE  # "close" or "related" (docs/search.md)
 
     def localized(self, lang: str) -> tuple[str, str, str, str]:
         """(title, its language, summary, its language) in ``lang`` where a version has them.
@@ -124,6 +136,7 @@ class SearchResult:
     years: tuple[int | None, int | None]
     suggestion: str | None = None
     message: str | None = None
+    related: list[Hit] = field(default_factory=list)  # nearest cases when none is close (else empty)
 
     @property
     def pages(self) -> int:
@@ -292,11 +305,27 @@ class Searcher:
                     self._embedder = load_embedder(self._model)
         return self._embedder
 
-    def embed_query(self, text: str) -> np.ndarray:
-        vec = self._qcache.get(text)
+    def embed_query(self, text: str, gloss: str | None = None) -> np.ndarray:
+        """The query's vector; with an English ``gloss``, one row per reading (``crosslingual``).
+
+        Two models side by side (the default): the multilingual half always reads the query as
+        written; the English half reads it as written and, in a second row, glossed."""
+        emb = self.embedder
+        if isinstance(emb, DualEmbedder):
+            qa = self._encoded(emb.a, text)
+            rows = [emb.combine(qa, self._encoded(emb.b, text))]
+            if gloss:
+                rows.append(emb.combine(qa, self._encoded(emb.b, gloss)))
+            return rows[0] if len(rows) == 1 else np.stack(rows)
+        vec = self._encoded(emb, text)
+        return np.stack([vec, self._encoded(emb, gloss)]) if gloss else vec
+
+    def _encoded(self, emb: Embedder, text: str) -> np.ndarray:
+        key = (emb.name, text)
+        vec = self._qcache.get(key)
         if vec is None:
-            vec = self.embedder.encode([text])[0]
-            self._qcache.put(text, vec)
+            vec = emb.encode_query([text])[0]
+            self._qcache.put(key, vec)
         return vec
 
     # --- records ----------------------------------------------------------------------
@@ -341,7 +370,11 @@ class Searcher:
         per_page: int = 10,
         lang: str = "en",
         snippets: bool = True,
+        cut: bool = True,
     ) -> SearchResult:
+        """One page of results. With ``cut`` (the default) results are the close matches only, and
+        ``related`` lists the nearest others when none is close; without it (evaluation runs) every
+        retrieved case is ranked in results, each still labelled with its ``match``."""
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}': use one of {', '.join(MODES)}")
         if sort not in SORTS:
@@ -354,26 +387,36 @@ class Searcher:
         q, message = clean_query(query, self.max_query_chars)
         st = self._state
         key = (q, mode, tuple(sorted((k, tuple(v)) for k, v in filters.items())), tuple(years), sort, page, per_page)
-        key += (message, lang, snippets, self.fusion_method, self.crosslingual, self.semantic_relative)
+        key += (message, lang, snippets, self.fusion_method, self.crosslingual, self.semantic_relative, cut)
         cached = st.results.get(key)
         if cached is not None:
             return cached
-        result = self._search(st, q, message, mode, filters, years, sort, page, per_page, lang, snippets)
+        result = self._search(st, q, message, mode, filters, years, sort, page, per_page, lang, snippets, cut)
         st.results.put(key, result)
         return result
 
-    def _search(self, st: _State, q, message, mode, filters, years, sort, page, per_page, lang, snippets):
+    def _search(self, st: _State, q, message, mode, filters, years, sort, page, per_page, lang, snippets, cut):
         cat = st.catalog
         mask = cat.mask(filters, years)
         none = np.zeros(0, dtype=np.int64)
         ranks: dict[str, np.ndarray] = {"keyword": none, "semantic": none}  # retriever -> its ranked rows
         best_chunk: dict[int, int] = {}  # catalog row -> chunk row of its best semantic match
+        related, related_scores = none, np.zeros(0, dtype=np.float64)
         if not q:
             rows = np.flatnonzero(mask)
             ordered = rows[np.argsort(cat.title_rank()[rows], kind="stable")]
             scores = np.zeros(len(ordered), dtype=np.float64)
+            close = np.ones(len(ordered), dtype=bool)
         else:
-            ordered, scores = self._rank(st, q, mode, mask, filters, years, ranks, best_chunk)
+            ordered, scores, close, near = self._rank(st, q, mode, mask, filters, years, ranks, best_chunk)
+            if cut:
+                if not close.any():
+                    pick = np.flatnonzero(near)[:RELATED_MAX]
+                    related, related_scores = ordered[pick], scores[pick]
+                ordered, scores = ordered[close], scores[close]
+                close = close[close]
+        match = {int(r): (CLOSE if c else RELATED) for r, c in zip(ordered.tolist(), close.tolist(), strict=True)}
+        match.update({int(r): RELATED for r in related.tolist()})
         if sort == "date":
             by_date = np.argsort(-cat.start_year[ordered], kind="stable")
             ordered, scores = ordered[by_date], scores[by_date]
@@ -384,17 +427,24 @@ class Searcher:
         terms = query_terms(q) if q else {}
         start = (page - 1) * per_page
         positions = {name: _positions(rows, len(cat)) for name, rows in ranks.items()}
+        snip = terms if snippets else None
         hits = [
-            self._hit(st, int(row), float(score), positions, best_chunk, terms if snippets else None, lang)
+            self._hit(st, int(row), float(score), positions, best_chunk, snip, lang, match[int(row)])
             for row, score in zip(ordered[start : start + per_page], scores[start : start + per_page], strict=True)
         ]
+        near_hits = [
+            self._hit(st, int(row), float(score), positions, best_chunk, snip, lang, RELATED)
+            for row, score in zip(related, related_scores, strict=True)
+        ]
         return SearchResult(
-            q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years, suggestion, message
+            q, mode, sort, page, per_page, len(ordered), hits, facets, filters, years, suggestion, message, near_hits
         )
 
     def _rank(self, st: _State, q: str, mode: str, mask, filters, years, ranks, best_chunk):
-        """Catalog rows of the matching cases, best first, and their scores (numpy arrays)."""
+        """Catalog rows of the matching cases, best first, their scores, and which of them are close
+        matches and which are related ground (boolean arrays aligned with the rows)."""
         gloss = english_gloss(q) if self.crosslingual else None
+        library = None
         krows = srows = np.zeros(0, dtype=np.int64)
         kvals = svals = np.zeros(0, dtype=np.float64)
         if mode in ("keyword", "hybrid"):
@@ -402,11 +452,10 @@ class Searcher:
             krows, kvals = self._keyword(st, kq, mask, filters, years, None if mode == "keyword" else CANDIDATES)
             ranks["keyword"] = krows
         if mode in ("semantic", "hybrid"):
-            qv = self.embed_query(q)
-            if gloss:
-                qv = np.stack([qv, self.embed_query(gloss)])
+            qv = self.embed_query(q, gloss)
             vh = st.vectors.search(qv, mask, k=CANDIDATES, min_score=SEMANTIC_MIN, relative=self.semantic_relative)
             srows, svals = vh.case_rows.astype(np.int64), vh.scores.astype(np.float64)
+            library = vh.library
             best_chunk.update(zip(srows.tolist(), vh.best_chunk.tolist(), strict=True))
             ranks["semantic"] = srows
         if mode == "keyword":
@@ -426,7 +475,41 @@ class Searcher:
             rest = ~np.isin(ordered, exact)
             ordered = np.concatenate([np.array(exact, dtype=np.int64), ordered[rest]])
             scores = np.concatenate([[max(old.get(r, 0.0), top) for r in exact], scores[rest]])
-        return ordered, scores
+        close, near = self._closeness(st, q, mode, ordered, library)
+        close[np.isin(ordered, exact)] = True
+        return ordered, scores, close, near
+
+    def _closeness(self, st: _State, q: str, mode: str, ordered: np.ndarray, library: np.ndarray | None):
+        """Which ranked cases are close matches, and which related ground (docs/search.md).
+
+        Semantic evidence: a case's margin over the median score of the whole library for this
+        query (filters aside: a filter narrows results, it does not make a case closer). A margin
+        of ``CLOSE_MARGIN`` that is also ``CLOSE_SHARE`` of the library's best margin is close; so
+        is a case holding ``CLOSE_COVERAGE`` of the query's content words with a margin of
+        ``COVERAGE_MARGIN``. Related: a margin of ``RELATED_MARGIN``, or some of the query's words
+        — and only when the query has a word the library or a dictionary knows (``xqzzv blorft``
+        is near nothing). Keyword mode has no semantic evidence: coverage alone decides."""
+        cover = st.keyword.coverage(q)[ordered]
+        meaningful = bool(cover.any()) or self._has_real_word(st, q)
+        if mode == "keyword" or library is None or not len(library):
+            close = cover >= CLOSE_COVERAGE
+            return close, ~close & (cover > 0)
+        median = float(np.median(library))
+        margin = library[ordered].astype(np.float64) - median
+        best = float(library.max()) - median  # the whole library's best: a filter only narrows results
+        close = (margin >= CLOSE_MARGIN) & (margin >= CLOSE_SHARE * best)
+        close |= (cover >= CLOSE_COVERAGE) & (margin >= COVERAGE_MARGIN)
+        near = ~close & ((margin >= RELATED_MARGIN) | (cover > 0)) & meaningful
+        return close, near
+
+    @staticmethod
+    def _has_real_word(st: _State, q: str) -> bool:
+        """Whether a content word of the query is known to the library or is a real es/pt/en word."""
+        from . import speller
+        from .keyword import all_stopwords
+
+        words = [fold(w) for w in re.findall(r"\w+", q)]
+        return any(w not in all_stopwords() and (st.keyword.knows(w) or speller.is_real(w)) for w in words)
 
     @staticmethod
     def _keyword(st: _State, kq: str, mask, filters, years, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -457,7 +540,7 @@ class Searcher:
         found = sorted({int(r) for r in rows[lo:hi]})  # then confirmed: a hash collision is not a name
         return [r for r in found if mask[r] and key in st.name_forms(r)]
 
-    def _hit(self, st: _State, row: int, score: float, positions, best_chunk, terms, lang: str) -> Hit:
+    def _hit(self, st: _State, row: int, score: float, positions, best_chunk, terms, lang: str, match: str) -> Hit:
         cat = st.catalog
         rec = cat.records[row]
         cid = rec["id"]
@@ -499,6 +582,7 @@ class Searcher:
             matched_section=section,
             snippet_lang=text_lang,
             versions=rec.get("versions") or {},
+            match=match,
         )
 
     # --- similar cases --------------------------------------------------------------------

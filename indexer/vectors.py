@@ -53,6 +53,8 @@ class VectorHits:
     case_rows: np.ndarray  # catalog rows, best first
     scores: np.ndarray  # cosine of each case's best chunk
     best_chunk: np.ndarray  # chunk row of that best chunk
+    # every case's best-chunk cosine, filters aside: the library's own score distribution for this query
+    library: np.ndarray | None = None
 
 
 class VectorIndex:
@@ -199,6 +201,7 @@ class VectorIndex:
     ) -> VectorHits:
         """Top ``k`` cases among ``mask`` with cosine >= ``min_score`` and >= ``relative`` x the best."""
         best, sims = self.case_scores(query)
+        library = best.astype(np.float32, copy=True)
         scores = best.astype(np.float32, copy=False)
         if relative and len(scores):
             # relative to the best match in the whole library, so a filter can only narrow the results
@@ -210,7 +213,7 @@ class VectorIndex:
         k = min(k, valid)
         if k <= 0:
             empty = np.zeros(0, dtype=np.int64)
-            return VectorHits(empty, np.zeros(0, dtype=np.float32), empty)
+            return VectorHits(empty, np.zeros(0, dtype=np.float32), empty, library)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]
-        return VectorHits(top, scores[top], self.best_chunks(sims, top))
+        return VectorHits(top, scores[top], self.best_chunks(sims, top), library)

@@ -62,7 +62,7 @@ def hash_searcher(hash_index, hash_embedder) -> Searcher:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The packaged all-MiniLM-L6-v2, loaded once per test session."""
+    """The default model (packaged multilingual-e5-small beside all-MiniLM-L6-v2), loaded once per session."""
     return load_embedder()
 
 

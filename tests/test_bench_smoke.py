@@ -20,9 +20,10 @@ def test_bench_search_core_on_30_cases(tmp_path, capsys):
     assert out["rss_end_mb"]["hwm"] > 0
     out.update(import_s=0.0, process_to_first_answer_s=0.0)
     assert len(out["latency_ms"]["whoosh/none"]) == 3  # the before-figure: Whoosh's own search
-    bench_search.report([out], (1.0, [5.0, 6.0], 90.0))
+    bench_search.report([out], (1.0, [5.0, 6.0, 7.0], 90.0, "some-model"))
     printed = capsys.readouterr().out
     assert "| hybrid | countries=PA, 2005-2020 |" in printed and "encode one query" in printed
+    assert "(some-model, CPU)" in printed and "hybrid + encode of a new query at 30 cases" in printed
     assert "Whoosh's own search" in printed
 
 

@@ -174,7 +174,7 @@ def test_load_judged_queries_list_and_mapping(tmp_path):
     [
         ("- query: a\n  language: en\n  relevant: [x]\n- query: b\n  relevant: [x]\n", "entry 2: missing language"),
         ("- query: ''\n  language: en\n  relevant: [x]\n", "entry 1: query must be a non-empty string"),
-        ("- query: a\n  language: en\n  relevant: []\n", "entry 1: relevant must be a non-empty list"),
+        ("- query: a\n  language: en\n  relevant: x\n", "entry 1: relevant must be a list"),
         ("- query: a\n  language: en\n  relevant: [12]\n", "entry 1: relevant must hold case ids"),
         ("- just a string\n", "entry 1: expected a mapping"),
         ("query: a\n", "expected a non-empty list"),

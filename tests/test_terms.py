@@ -185,3 +185,21 @@ def test_an_incremental_build_never_rewrites_the_live_builds_files(tmp_path, lib
     assert after == before
     new_forms = (current_build(ix) / "keyword" / "forms.json").read_text(encoding="utf-8")
     assert "ñandúbay" in new_forms  # a new accented spelling: the new build's forms.json changed
+
+
+def test_portuguese_text_goes_to_portuguese_fields(cases_dir):
+    """Issue 13: Portuguese is analysed as Portuguese wherever it appears (title, summary, body)."""
+    from indexer.keyword import document, make_schema
+    from indexer.loader import load_library
+
+    cases = {c.id: c for c in load_library(cases_dir).cases}
+    case = cases["brazil-pernambuco-pact-for-life"]
+    doc = document(case)
+    assert doc["title_pt"] == "Pacto pela Vida" and "title_original" not in doc
+    assert "Pacto pela Vida" in doc["body_pt"] and "body_en" not in doc
+    assert "summary_pt" in doc or "pt" not in case.summary
+    schema = make_schema()
+    # the Portuguese stemmer: "vidas" and "vida" meet; Spanish or English stemming would differ on "pela"/"políticas"
+    stems = [[t.text for t in schema["title_pt"].analyzer(w)] for w in ("vidas", "vida")]
+    assert stems[0] == stems[1]
+    assert [t.text for t in schema["title_pt"].analyzer("pela")] == []  # a Portuguese stop word

@@ -314,33 +314,46 @@ def openapi_document() -> dict:
                         }
                     },
                 },
+                "Hit": {
+                    "type": "object",
+                    "required": ["id", "title", "score", "match", "snippet", "url"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "title_original": {"type": "string", "nullable": True},
+                        "title_lang": {"type": "string", "description": "language of title"},
+                        "score": {"type": "number"},
+                        "snippet_lang": {"type": "string", "nullable": True},
+                        "match": {
+                            "type": "string",
+                            "enum": ["close", "related"],
+                            "description": "close: a close match; related: covers related ground only.",
+                        },
+                        "snippet": {"type": "string"},
+                        "url": {"type": "string"},
+                    },
+                },
                 "SearchResult": {
                     "type": "object",
-                    "required": ["query", "mode", "total", "results", "facets"],
+                    "required": ["query", "mode", "total", "results", "related", "facets"],
                     "properties": {
                         "query": {"type": "string"},
                         "mode": {"type": "string"},
                         "sort": {"type": "string"},
-                        "total": {"type": "integer"},
                         "page": {"type": "integer"},
                         "pages": {"type": "integer"},
                         "suggestion": {"type": "string", "nullable": True},
+                        "total": {"type": "integer", "description": "Number of close matches."},
                         "results": {
                             "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["id", "title", "score", "snippet", "url"],
-                                "properties": {
-                                    "id": {"type": "string"},
-                                    "title": {"type": "string"},
-                                    "title_original": {"type": "string", "nullable": True},
-                                    "title_lang": {"type": "string", "description": "language of title"},
-                                    "score": {"type": "number"},
-                                    "snippet": {"type": "string"},
-                                    "snippet_lang": {"type": "string", "nullable": True},
-                                    "url": {"type": "string"},
-                                },
-                            },
+                            "description": "Close matches only (docs/search.md).",
+                            "items": {"$ref": "#/components/schemas/Hit"},
+                        },
+                        "related": {
+                            "type": "array",
+                            "description": "When no case is a close match: the nearest cases, which cover related "
+                            "ground. Empty when there are close matches, or when nothing is near at all.",
+                            "items": {"$ref": "#/components/schemas/Hit"},
                         },
                         "facets": {"type": "array", "items": obj},
                     },
