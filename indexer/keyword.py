@@ -166,6 +166,9 @@ def make_schema() -> fields.Schema:
     )
 
 
+_URL = re.compile(r"https?://\S+")
+
+
 def _texts(value: Any) -> list[str]:
     """Every text inside a front-matter value (the token not-documented left out)."""
     if isinstance(value, str):
@@ -242,7 +245,7 @@ def document(case: Case) -> dict[str, Any]:
         name = _field(kind, lang)
         doc[name] = f"{doc[name]}\n{text}" if doc.get(name) else text
         spell.append(text)
-    doc["spell"] = " ".join(spell)
+    doc["spell"] = _URL.sub(" ", " ".join(spell))  # words of addresses are no spelling authority
     for name, values in case.facet_values().items():
         doc[name] = ",".join(values)
     return doc
@@ -497,7 +500,10 @@ class KeywordIndex:
         def rank(i: int) -> tuple:
             together = self._cooccur(combos[i])
             edits = sum(edit_distance(a, b) for a, b in zip(folded_words, combos[i], strict=False))
-            in_lang = sum(lang in speller.zipf(w) for w, f in zip(combos[i], folded_words, strict=False) if w != f)
+            # how common the corrections are in the query's language ("police" is rare in Spanish, "policía" common)
+            in_lang = sum(
+                speller.zipf(w).get(lang, 0.0) for w, f in zip(combos[i], folded_words, strict=False) if w != f
+            )
             # words found together first; then the fewest edits; then words of the query's language;
             # then the most cases; then the corrector's order
             return (together > 0, -edits, in_lang, together, -i)
