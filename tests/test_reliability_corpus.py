@@ -109,7 +109,9 @@ def test_bad_files_are_skipped_with_a_reason_and_valid_cases_are_searched_and_se
     s = Searcher.open(tmp_path / "index", embedder=emb)
     assert s.search("", per_page=100).total == len(valid | LOADED_BAD)
     for mode in ("keyword", "semantic", "hybrid"):
-        found = {h.id for h in s.search("quadrant community policing plan", mode=mode, per_page=100).hits}
+        # retrieved at all (close or related: the fake embedder's margins say little on a tiny library)
+        r = s.search("quadrant community policing plan", mode=mode, per_page=100, cut=False)
+        found = {h.id for h in r.hits}
         assert found >= {"valid-english-case", "valid-crlf-case", "valid-bom-case"}, mode
     for cid in valid | LOADED_BAD:
         assert s.get(cid) is not None, cid
