@@ -198,8 +198,8 @@ def test_fewer_than_two_show_the_picker(client, url):
 
 
 def test_picker_finds_cases_by_search_and_adds_them_to_the_url(client):
-    t = table(client, f"/compare?ids={IDS[0]}&find=youth+violence+prevention+Colombia&lang=es")
-    assert t.find == "youth violence prevention Colombia"
+    t = table(client, f"/compare?ids={IDS[0]}&find=J%C3%B3venes+a+lo+Bien+youth+Colombia&lang=es")
+    assert t.find == "Jóvenes a lo Bien youth Colombia"
     add_urls = [h for h, _ in t.links if urlsplit(h).path == "/compare" and h.count("ids=") == 2]
     assert add_urls, t.links
     assert all(parse_qsl(urlsplit(h).query)[0] == ("ids", IDS[0]) for h in add_urls)  # the choice so far is kept

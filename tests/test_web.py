@@ -160,8 +160,8 @@ def test_atom_feed_has_one_entry_per_case_newest_first(client, hash_searcher, la
     root = ET.fromstring(r.data)
     assert root.tag == f"{ATOM}feed"
     entries = root.findall(f"{ATOM}entry")
-    records = hash_searcher.records()
-    assert len(entries) == len(records)
+    records = hash_searcher.recent(50)  # the feed holds the 50 most recently reviewed cases
+    assert len(entries) == len(records) == min(50, len(hash_searcher.records()))
     links = [e.find(f"{ATOM}link").get("href") for e in entries]
     assert sorted(urlsplit(u).path for u in links) == sorted(f"/cases/{r['id']}" for r in records)
     assert len({e.findtext(f"{ATOM}id") for e in entries}) == len(entries)
@@ -509,7 +509,7 @@ def test_api_similar_excludes_the_case_itself(client, all_ids):
         assert len(ids) == 5 == len(set(ids))
         assert set(ids) <= set(all_ids)
     data = client.get(f"/api/cases/{CASE}/similar?limit=50").get_json()
-    assert len(data["similar"]) == len(all_ids) - 1
+    assert len(data["similar"]) == min(50, len(all_ids) - 1)
     assert CASE not in [s["id"] for s in data["similar"]]
     assert len(client.get(f"/api/cases/{CASE}/similar?limit=2").get_json()["similar"]) == 2
 
@@ -526,7 +526,7 @@ def test_api_facets(client, all_ids):
 
 
 def test_api_cases_lists_every_case(client, all_ids):
-    data = client.get("/api/cases").get_json()
+    data = client.get("/api/cases?per_page=100").get_json()
     assert data["total"] == len(all_ids) == len(data["cases"])
     assert sorted(c["id"] for c in data["cases"]) == sorted(all_ids)
     for c in data["cases"]:
@@ -774,13 +774,16 @@ def test_case_page_links_its_citations(client):
 
 
 @pytest.mark.parametrize(
-    "lang, summary_start",
-    [("en", "Vecinos Vigilantes (Neighbourhood Watch)"), ("es", "Vecinos Vigilantes es un programa")],
+    "lang, title_start, summary_start",
+    [
+        ("en", CASE_TITLE, "Vecinos Vigilantes (Neighbourhood Watch)"),
+        ("es", "Programa Vecinos Vigilantes de la Policía Nacional", "Vecinos Vigilantes es un programa"),
+    ],
 )
-def test_opengraph_meta_on_case_pages(client, lang, summary_start):
+def test_opengraph_meta_on_case_pages(client, lang, title_start, summary_start):
     p = page(client, f"/cases/{CASE}?lang={lang}")
     og = {a["property"]: a["content"] for a in p.find("meta") if (a.get("property") or "").startswith("og:")}
-    assert og["og:title"].startswith(CASE_TITLE)
+    assert og["og:title"].startswith(title_start)  # the version in the page's language
     assert "Vecinos Vigilantes" in og["og:title"]
     assert og["og:description"].startswith(summary_start)
     assert og["og:type"] == "article"

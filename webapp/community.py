@@ -476,7 +476,8 @@ def compare_candidates(find: str, ids: list[str], lang: str, k: int = 8) -> list
     """Cases to add to a comparison, found by searching (a library of 100k cases is no drop-down list)."""
     if not find or len(ids) >= COMPARE_MAX:
         return []
-    hits = get_searcher().search(find, per_page=k + len(ids), lang=lang, snippets=False).hits
+    found = get_searcher().search(find, per_page=k + len(ids), lang=lang, snippets=False)
+    hits = [*found.hits, *found.related]  # a picker offers the nearest cases even when none is a close match
     return [
         {"id": h.id, "title": h.title, "add_url": url_for("community.compare", ids=[*ids, h.id], lang=lang)}
         for h in hits
