@@ -36,6 +36,12 @@ SHIPPED = {
     "youth-violence-prevention": "Youth violence prevention",
     "police-training-education": "Police training and education in the Americas",
     "outside-practice-repositories": "Outside repositories of documented police practices",
+    "extortion-and-gangs": "Extortion and gangs",
+    "violence-against-women-femicide": "Violence against women and femicide",
+    "police-use-of-force-accountability": "Police use of force and accountability",
+    "prisons-and-reoffending": "Prisons and reoffending",
+    "homicide-reduction": "Homicide reduction",
+    "evaluated-practices-mixed-or-no-effect": "Evaluated practices that did not work or had mixed results",
 }
 COLLECTION = "youth-violence-prevention"
 VALID_CASE = "valid-english-case"  # a self-contained case of the test data (no related ids)
@@ -107,6 +113,19 @@ def test_shipped_collections_are_valid_even_under_strict():
         assert c.curator["type"] in ("community", "institution")
         assert len(set(c.case_ids)) == len(c.case_ids)
         assert all(c.note(e, lang)[0].strip() for e in c.entries for lang in ("en", "es", "pt"))
+        # every shipped collection is trilingual: a title, a description and a note per case in en, es and pt
+        assert c.title("pt") != c.title("en") and c.description("pt") != c.description("en")
+        assert all(c.note(e, lang)[1] == lang for e in c.entries for lang in ("en", "es", "pt")), c.id
+
+
+def test_the_mixed_results_collection_holds_only_cases_rated_from_evaluations():
+    """Its promise: every case is evaluated and rated mixed, no effect or insufficient evidence."""
+    c = next(x for x in load_collections(COLLECTIONS, case_ids_in([CASES])).collections if x.id.startswith("evaluated"))
+    for cid in c.case_ids:
+        front = (CASES / f"{cid}.md").read_text(encoding="utf-8").split("\n---", 1)[0].lstrip("-")
+        evidence = yaml.safe_load(front)["evidence"]
+        assert evidence["rating"] in ("mixed", "no-effect", "insufficient-evidence"), cid
+        assert evidence["stage"] in ("evaluated", "independently-evaluated", "replicated"), cid
 
 
 def test_the_repositories_collection_lists_the_report_repositories():
@@ -130,7 +149,10 @@ def test_check_on_defaults_validates_cases_and_collections(monkeypatch):
     result = run("check", "--strict")
     assert result.exit_code == 0, result.output
     n_cases = len(originals(CASES))
-    assert f"({n_cases} case file(s), {len(SHIPPED)} collection(s)): 0 error(s), 0 warning(s)" in result.stderr
+    # translation files (<id>.<lang>.md) are checked as case files too
+    counts = rf"\((\d+) case file\(s\), {len(SHIPPED)} collection\(s\)\): 0 error\(s\), 0 warning\(s\)"
+    m = re.search(counts, result.stderr)
+    assert m and int(m.group(1)) >= n_cases, result.stderr
 
 
 def test_check_of_a_case_folder_alone_keeps_its_output(monkeypatch):
