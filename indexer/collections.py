@@ -1,9 +1,10 @@
 """Curated collections of cases (collections/*.yml): load, validate with lines, and draft from a search.
 
-A collection is a YAML file: titles and descriptions in English and Spanish, a curator, the
-language of its notes, an ordered list of case ids each with a curator's note, and optional
-outside links. ``load_collections`` never stops at a bad file: each becomes ``Problem``s with
-``path:line`` (the same type ``caselib check`` prints for cases) and is skipped.
+A collection is a YAML file: titles and descriptions in English and Spanish (Portuguese
+optional), a curator, the language of its notes, an ordered list of case ids each with a curator's
+note, and optional outside links. A note is text in the collection's language or a mapping
+``{en, es, pt}``; ``localized`` picks the text to show. ``load_collections`` never stops at a bad
+file: each becomes ``Problem``s with ``path:line`` (the same type ``caselib check`` prints for cases) and is skipped.
 """
 
 from __future__ import annotations
@@ -40,6 +41,17 @@ def _validator() -> SchemaValidator:
     return SchemaValidator(schema())
 
 
+def localized(value: Any, lang: str, original: str = "en") -> tuple[str, str]:
+    """The text to show of a field that is either text in ``original`` or a mapping ``{en, es, pt}``,
+    and its language: the ``lang`` text when there is one, else the original (``original``, then ``en``)."""
+    if isinstance(value, dict):
+        for code in (lang, original, "en"):
+            if value.get(code):
+                return value[code], code
+        return "", original
+    return ("" if value is None else str(value)), original
+
+
 @dataclass(frozen=True)
 class Collection:
     """A valid collection file."""
@@ -50,10 +62,14 @@ class Collection:
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def title(self, lang: str = "en") -> str:
-        return self.data["title"].get(lang) or self.data["title"]["en"]
+        return localized(self.data["title"], lang)[0]
 
     def description(self, lang: str = "en") -> str:
-        return self.data["description"].get(lang) or self.data["description"]["en"]
+        return localized(self.data["description"], lang)[0]
+
+    def note(self, item: dict[str, Any], lang: str = "en") -> tuple[str, str]:
+        """A case's or link's note in ``lang`` when it has one, else in its original language: (text, language)."""
+        return localized(item.get("note"), lang, self.language)
 
     @property
     def curator(self) -> dict[str, str]:
@@ -68,8 +84,8 @@ class Collection:
         return str(self.data["updated"])
 
     @property
-    def entries(self) -> list[dict[str, str]]:
-        """The cases in order: ``{"id", "note"}``."""
+    def entries(self) -> list[dict[str, Any]]:
+        """The cases in order: ``{"id", "note"}`` (the note as written: text or ``{en, es, pt}``)."""
         return [dict(e) for e in self.data.get("cases") or []]
 
     @property
@@ -77,7 +93,7 @@ class Collection:
         return [e["id"] for e in self.entries]
 
     @property
-    def links(self) -> list[dict[str, str]]:
+    def links(self) -> list[dict[str, Any]]:
         return [dict(x) for x in self.data.get("links") or []]
 
     @property

@@ -36,6 +36,12 @@ SHIPPED = {
     "youth-violence-prevention": "Youth violence prevention",
     "police-training-education": "Police training and education in the Americas",
     "outside-practice-repositories": "Outside repositories of documented police practices",
+    "extortion-and-gangs": "Extortion and gangs",
+    "violence-against-women-femicide": "Violence against women and femicide",
+    "police-use-of-force-accountability": "Police use of force and accountability",
+    "prisons-and-reoffending": "Prisons and reoffending",
+    "homicide-reduction": "Homicide reduction",
+    "evaluated-practices-mixed-or-no-effect": "Evaluated practices that did not work or had mixed results",
 }
 COLLECTION = "youth-violence-prevention"
 VALID_CASE = "valid-english-case"  # a self-contained case of the test data (no related ids)
@@ -106,7 +112,20 @@ def test_shipped_collections_are_valid_even_under_strict():
         assert c.title("es") != c.title("en") and c.description("es") != c.description("en")
         assert c.curator["type"] in ("community", "institution")
         assert len(set(c.case_ids)) == len(c.case_ids)
-        assert all(e["note"].strip() for e in c.entries)
+        assert all(c.note(e, lang)[0].strip() for e in c.entries for lang in ("en", "es", "pt"))
+        # every shipped collection is trilingual: a title, a description and a note per case in en, es and pt
+        assert c.title("pt") != c.title("en") and c.description("pt") != c.description("en")
+        assert all(c.note(e, lang)[1] == lang for e in c.entries for lang in ("en", "es", "pt")), c.id
+
+
+def test_the_mixed_results_collection_holds_only_cases_rated_from_evaluations():
+    """Its promise: every case is evaluated and rated mixed, no effect or insufficient evidence."""
+    c = next(x for x in load_collections(COLLECTIONS, case_ids_in([CASES])).collections if x.id.startswith("evaluated"))
+    for cid in c.case_ids:
+        front = (CASES / f"{cid}.md").read_text(encoding="utf-8").split("\n---", 1)[0].lstrip("-")
+        evidence = yaml.safe_load(front)["evidence"]
+        assert evidence["rating"] in ("mixed", "no-effect", "insufficient-evidence"), cid
+        assert evidence["stage"] in ("evaluated", "independently-evaluated", "replicated"), cid
 
 
 def test_the_repositories_collection_lists_the_report_repositories():
@@ -193,6 +212,25 @@ BAD = [
     ("missing es", ("  es: Una colección de prueba\n", ""), "title.es", "required field 'es' is missing"),
     ("no note", ("    note: A note on why this case is here.\n", ""), "cases[0].note", "required field 'note'"),
     ("bad id", (f"- id: {VALID_CASE}", "- id: Panama Vecinos"), "cases[0].id", "is not an id"),
+    (
+        "note no en",
+        ("note: A note on why this case is here.", "note:\n      es: Una nota."),
+        "cases[0].note.en",
+        "required field 'en' is missing",
+    ),
+    (
+        "note lang",
+        ("note: A note on why this case is here.", "note:\n      en: A note.\n      fr: Une note."),
+        "cases[0].note.fr",
+        "unknown key 'fr'",
+    ),
+    ("note list", ("note: A note on why this case is here.", "note: [a, b]"), "cases[0].note", "expected text or"),
+    (
+        "note short",
+        ("note: A note on why this case is here.", "note:\n      en: A note.\n      pt: x"),
+        "cases[0].note.pt",
+        "too short",
+    ),
     ("duplicate key", ("language: en\n", "language: en\nlanguage: es\n"), "language", "key appears twice"),
 ]
 
@@ -394,6 +432,55 @@ def folder_app(hash_searcher, tmp_path):
         return create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(tmp_path)})
 
     return make
+
+
+TRILINGUAL = GOOD.replace(
+    "    note: A note on why this case is here.\n",
+    "    note:\n      en: Why it is here, in English.\n      es: Por qué está aquí, en español.\n"
+    "      pt: Por que está aqui, em português.\n",
+).replace("    note: What it is.\n", "    note:\n      en: What the page is.\n")
+SPANISH_NOTES = GOOD.replace("language: en", "language: es").replace(
+    "A note on why this case is here.", "Una nota en español sobre este caso."
+)
+
+
+def test_a_note_is_text_in_the_collection_language_or_a_mapping_with_english(work):
+    write(work / "collections", "demo.yml", TRILINGUAL)
+    (tri,), problems = load_collections(work / "collections", {VALID_CASE}).collections, []
+    assert run("check", "--strict", "collections/demo.yml").exit_code == 0
+    entry, link = tri.entries[0], tri.links[0]
+    assert tri.note(entry, "es") == ("Por qué está aquí, en español.", "es")
+    assert tri.note(entry, "pt") == ("Por que está aqui, em português.", "pt")
+    assert tri.note(entry, "en") == ("Why it is here, in English.", "en")
+    assert tri.note(link, "es") == ("What the page is.", "en")  # no Spanish: the English original
+    write(work / "collections", "demo.yml", SPANISH_NOTES)
+    (plain,) = load_collections(work / "collections", {VALID_CASE}).collections
+    for lang in ("en", "es", "pt"):
+        assert plain.note(plain.entries[0], lang) == ("Una nota en español sobre este caso.", "es")
+    assert problems == []
+
+
+def test_collection_pages_and_exports_show_the_note_in_the_page_language(folder_app):
+    client = folder_app(tri=TRILINGUAL, plain=SPANISH_NOTES).test_client()
+    es = html_of(client, "/collections/tri?lang=es")
+    assert "Por qué está aquí, en español." in es and "Why it is here" not in es
+    assert "Notas en" not in es  # every note is in the page language
+    assert '<div class="note" lang="en"><p>What the page is.' in es  # the untranslated link note keeps its language
+    en = html_of(client, "/collections/tri?lang=en")
+    assert "Why it is here, in English." in en and "Por qué" not in en
+    d = client.get("/api/collections/tri?lang=es").get_json()
+    assert (d["cases"][0]["note"], d["cases"][0]["note_lang"]) == ("Por qué está aquí, en español.", "es")
+    assert (d["links"][0]["note"], d["links"][0]["note_lang"]) == ("What the page is.", "en")
+    assert "> Por qué está aquí" in client.get("/collections/tri.md?lang=es").get_data(as_text=True)
+    assert "Por qué está aquí, en español." in client.get("/collections/tri.csv?lang=es").data.decode("utf-8-sig")
+    assert b"Por qu\xc3\xa9 est\xc3\xa1 aqu\xc3\xad" in client.get("/collections/tri.atom?lang=es").data
+    # a note written as text stays in its language, marked for screen readers and translators
+    en = html_of(client, "/collections/plain?lang=en")
+    assert '<div class="note" lang="es"><span class="note-label">' in en
+    assert "Una nota en español sobre este caso." in en and "Notes in Spanish" in en
+    es = html_of(client, "/collections/plain?lang=es")
+    assert '<div class="note"><span class="note-label">' in es
+    assert client.get("/api/collections/plain?lang=en").get_json()["cases"][0]["note_lang"] == "es"
 
 
 def test_notes_and_curators_are_escaped_and_sanitised(folder_app):

@@ -254,7 +254,10 @@ def openapi_document() -> dict:
             },
             "/api/collections/{collection_id}": {
                 "get": {
-                    "summary": "One collection: its cases in order with the curator's notes, and outside links",
+                    "summary": (
+                        "One collection: its cases in order with the curator's notes (each in `lang` when the "
+                        "collection has it, else in `note_lang`), and outside links"
+                    ),
                     "operationId": "getCollection",
                     "parameters": [
                         {
@@ -434,12 +437,13 @@ def openapi_document() -> dict:
                                     "type": "array",
                                     "items": {
                                         "type": "object",
-                                        "required": ["position", "id", "title", "note", "url"],
+                                        "required": ["position", "id", "title", "note", "note_lang", "url"],
                                         "properties": {
                                             "position": {"type": "integer"},
                                             "id": {"type": "string"},
                                             "title": {"type": "string"},
                                             "note": {"type": "string"},
+                                            "note_lang": {"type": "string"},
                                             "url": {"type": "string"},
                                         },
                                     },

@@ -137,7 +137,8 @@ def collection_data(collection_id: str, lang: str) -> dict[str, Any]:
     for position, entry in enumerate(c.entries, 1):
         facts = case_summary(entry["id"], lang)
         if facts is not None:  # validated against the index, so only a race with a rebuild can drop one
-            entries.append({"position": position, "note": entry["note"], **facts})
+            note, note_lang = c.note(entry, lang)
+            entries.append({"position": position, "note": note, "note_lang": note_lang, **facts})
     search = c.search
     search_url = None
     if search:
@@ -156,7 +157,11 @@ def collection_data(collection_id: str, lang: str) -> dict[str, Any]:
         "titles": dict(c.data["title"]),
         "descriptions": dict(c.data["description"]),
         "cases": entries,
-        "links": [{"title": x["title"], "url": x["url"], "note": x.get("note")} for x in c.links],
+        "links": [
+            {"title": x["title"], "url": x["url"], "note": c.note(x, lang)[0] or None, "note_lang": c.note(x, lang)[1]}
+            for x in c.links
+        ],
+        "notes_all_in_lang": all(e["note_lang"] == lang for e in entries),
         "search": search,
         "search_url": search_url,
         "compare_url": url_for("community.compare", ids=ids, lang=lang)
