@@ -8,6 +8,20 @@ import re
 import yaml
 
 from . import vocab
+from .i18n import N_, translate
+
+# The placeholders and default texts of a new case, written in the body's language (`caselib new --lang`).
+HINTS = {
+    "context": N_("the problem the practice answers, where and for whom, as the sources describe it."),
+    "practice": N_("what the practice is: its components, who does what."),
+    "implementation": N_("how it was put in place: dates, partners, funding, training, scale."),
+    "results": N_(
+        "outputs and outcomes the sources report, with figures and their source; "
+        "if none, write 'Not evaluated: the sources report no evaluation.'"
+    ),
+    "lessons": N_("what the sources say about lessons and what another institution would need to replicate it."),
+    "sources": N_("the documents listed in `sources`, one per line."),
+}
 
 
 def slugify(title: str) -> str:
@@ -25,55 +39,55 @@ def new_case_text(
     themes: list[str] | None = None,
     today: _dt.date | None = None,
 ) -> str:
-    """Front matter with TODO placeholders and the required sections, in the body language."""
+    """Front matter with TODO placeholders and the required sections, hints and default texts in ``lang``.
+
+    Every placeholder starts with "TODO:" in every language, so `caselib check --strict` finds it."""
     today = today or _dt.date.today()
+
+    def todo(message: str) -> str:
+        return "TODO: " + translate(lang, message)
+
+    summaries = {
+        "en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when.",
+        "es": "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo.",
+    }
+    if lang == "pt":
+        summaries["pt"] = "TODO: até 120 palavras em português: o problema, a prática, quem a executa, desde quando."
     meta = {
         "id": case_id or slugify(title),
-        "title": title if lang == "en" else "TODO: name of the practice in English",
+        "title": title if lang == "en" else todo(N_("name of the practice in English")),
         **({"title_original": title} if lang != "en" else {}),
         "language": lang,
         "countries": countries or ["TODO"],
         "scale": "national",
-        "institution": {"name": "TODO: institution that runs the practice", "type": "other"},
+        "institution": {"name": todo(N_("institution that runs the practice (its name in English)")), "type": "other"},
         "partners": [],
         "pillars": pillars or ["TODO"],
         "themes": themes or ["TODO"],
-        "period": {"start": "TODO: year the practice started, e.g. 2010", "end": None},
+        "period": {"start": todo(N_("year the practice started, e.g. 2010")), "end": None},
         "status": "unknown",
         "evidence": {
             "stage": "not-evaluated",
             "rating": "not-rated",
-            "notes": "Not evaluated: the sources report no evaluation.",
+            "notes": translate(lang, N_("Not evaluated: the sources report no evaluation.")),
         },
         "channel": "other",
         "sources": [
             {
-                "title": "TODO: title of the document you read",
-                "publisher": "TODO: publisher",
-                "year": "TODO: year",
+                "title": todo(N_("title of the document you read")),
+                "publisher": todo(N_("publisher")),
+                "year": todo(N_("year")),
                 "url": "https://TODO",
             }
         ],
-        "summary": {
-            "en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when.",
-            "es": "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo.",
-        },
+        "summary": summaries,
         "related": [],
         "documentation": {
             "status": "draft",
-            "documented_by": "TODO: your team or institution",
+            "documented_by": todo(N_("your team or institution")),
             "last_reviewed": today.isoformat(),
         },
     }
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
-    hints = {
-        "context": "TODO: the problem the practice answers, where and for whom, as the sources describe it.",
-        "practice": "TODO: what the practice is: its components, who does what.",
-        "implementation": "TODO: how it was put in place: dates, partners, funding, training, scale.",
-        "results": "TODO: outputs and outcomes the sources report, with figures and their source; "
-        "if none, write 'Not evaluated: the sources report no evaluation.'",
-        "lessons": "TODO: what the sources say about lessons and what another institution would need to replicate it.",
-        "sources": "TODO: the documents listed in `sources`, one per line.",
-    }
-    body = [f"## {names.get(lang, names['en'])}\n\n{hints[key]}\n" for key, names in vocab.SECTIONS]
+    body = [f"## {names.get(lang, names['en'])}\n\n{todo(HINTS[key])}\n" for key, names in vocab.SECTIONS]
     return f"---\n{front}---\n\n" + "\n".join(body)
