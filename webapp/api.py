@@ -88,7 +88,7 @@ def _limit() -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 50:
         from .state import BadRequest
 
-        raise BadRequest(f"limit '{raw[:20]}' must be a whole number from 1 to 50")
+        raise BadRequest(i18n.gettext("limit “{value}” must be a whole number from 1 to 50", value=raw[:20]))
     return int(raw)
 
 

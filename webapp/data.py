@@ -43,16 +43,44 @@ def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
     return [{"value": v, "label": vocab.label(key, v, lang)} for v in values]
 
 
+def summary_in(summaries: dict[str, str] | None, lang: str) -> tuple[str | None, str]:
+    """The summary in ``lang``, else the English one, with the language it is in."""
+    summaries = summaries or {}
+    if summaries.get(lang):
+        return summaries[lang], lang
+    return summaries.get("en"), "en"
+
+
+SECTION_KEYS = {vocab.fold(name): key for key, names in vocab.SECTIONS for name in names.values()}
+SECTION_NAMES = dict(vocab.SECTIONS)
+
+
+def section_label(heading: str | None, lang: str) -> str | None:
+    """A required section's heading in the page's language (other headings as written)."""
+    if not heading:
+        return None
+    key = SECTION_KEYS.get(vocab.fold(heading))
+    return SECTION_NAMES[key].get(lang, heading) if key else heading
+
+
 def hit_dict(hit, lang: str) -> dict[str, Any]:
+    rec = get_searcher().record(hit.id) or {}
+    language = rec.get("language") or "en"
+    summary, summary_lang = summary_in(hit.summary, lang)
     return {
         "id": hit.id,
         "title": hit.title,
+        "title_lang": "en",
         "title_original": hit.title_original,
+        "language": language,
         "score": hit.score,
         "snippet": hit.snippet,
+        # a snippet from the body is in the case's language; without a matched section it is the summary
+        "snippet_lang": language if hit.matched_section else summary_lang,
         "matched_section": hit.matched_section,
+        "section_label": section_label(hit.matched_section, lang),
         "ranks": hit.ranks,
-        "summary": hit.summary.get(lang) or hit.summary.get("en"),
+        "summary": summary,
         "countries": labelled("countries", hit.countries, lang),
         "pillars": labelled("pillars", hit.pillars, lang),
         "themes": labelled("themes", hit.themes, lang),
@@ -166,7 +194,9 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
         "title": meta["title"],
         "title_original": meta.get("title_original"),
         "language": meta.get("language"),
-        "summary": (meta.get("summary") or {}).get(lang) or meta["summary"].get("en"),
+        "title_lang": "en",
+        "summary": summary_in(meta.get("summary"), lang)[0],
+        "summary_lang": summary_in(meta.get("summary"), lang)[1],
         "summaries": meta.get("summary") or {},
         "countries": labelled("countries", meta.get("countries") or [], lang),
         "locality": meta.get("locality"),
@@ -202,7 +232,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
         ],
         "url": url_for("pages.case", case_id=case_id, lang=lang),
         "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
-        "citation": render.citation_text(meta, url_for("pages.case", case_id=case_id, _external=True)),
+        "citation": render.citation_text(meta, url_for("pages.case", case_id=case_id, _external=True), lang),
         "api_url": url_for("api.case", case_id=case_id),
     }
     for rid in meta.get("related") or []:

@@ -126,20 +126,25 @@ def feed():
     entries = []
     for r in records[:50]:
         link = url_for("pages.case", case_id=r["id"], lang=lang, _external=True)
-        summary = (r.get("summary") or {}).get(lang) or (r.get("summary") or {}).get("en", "")
+        summary, summary_lang = data.summary_in(r.get("summary"), lang)
         entries.append(
-            f"<entry><id>{escape(link)}</id><title>{escape(r['title'])}</title>"
+            f"<entry><id>{escape(link)}</id><title{_xml_lang('en', lang)}>{escape(r['title'])}</title>"
             f'<link rel="alternate" href="{escape(link)}"/><updated>{_stamp(r)}</updated>'
-            f"<summary>{escape(summary)}</summary></entry>"
+            f"<summary{_xml_lang(summary_lang, lang)}>{escape(summary or '')}</summary></entry>"
         )
     xml = (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{i18n.html_lang(lang)}">'
         f"<id>{escape(site)}</id><title>caselib: {escape(i18n.gettext('New and updated cases'))}</title>"
         f'<link rel="self" href="{escape(url_for("pages.feed", _external=True))}"/>'
         f'<link rel="alternate" href="{escape(site)}"/><updated>{updated}</updated>'
         f"<author><name>caselib</name></author>{''.join(entries)}</feed>"
     )
     return Response(xml, mimetype="application/atom+xml")
+
+
+def _xml_lang(text_lang: str, page_lang: str) -> str:
+    return f' xml:lang="{i18n.html_lang(text_lang)}"' if text_lang != page_lang else ""
 
 
 def _stamp(record: dict) -> str:

@@ -11,6 +11,8 @@ from werkzeug.datastructures import MultiDict, iter_multi_items
 
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
+from .i18n import gettext
+
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 
@@ -33,10 +35,14 @@ class SearchState:
     def from_args(cls, args: MultiDict, per_page: int = 10) -> SearchState:
         mode = args.get("mode") or "hybrid"
         if mode not in MODES:
-            raise BadRequest(f"mode '{mode}' is not one of {', '.join(MODES)}")
+            raise BadRequest(
+                gettext("mode “{value}” is not one of {allowed}", value=mode[:40], allowed=", ".join(MODES))
+            )
         sort = args.get("sort") or "relevance"
         if sort not in SORTS:
-            raise BadRequest(f"sort '{sort}' is not one of {', '.join(SORTS)}")
+            raise BadRequest(
+                gettext("sort “{value}” is not one of {allowed}", value=sort[:40], allowed=", ".join(SORTS))
+            )
         page = _int(args, "page", 1, 1, 10_000) or 1
         per_page = _int(args, "per_page", per_page, 1, 100) or per_page
         filters = {}
@@ -136,7 +142,7 @@ def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> i
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} '{raw[:40]}' is not a whole number") from None
+        raise BadRequest(gettext("{name} “{value}” is not a whole number", name=name, value=raw[:40])) from None
     if not lo <= value <= hi:
-        raise BadRequest(f"{name} {value} is out of range ({lo}–{hi})")
+        raise BadRequest(gettext("{name} {value} is out of range ({lo}–{hi})", name=name, value=value, lo=lo, hi=hi))
     return value
