@@ -95,7 +95,9 @@ def case_summary(case_id: str, lang: str) -> dict[str, Any] | None:
         "title_lang": "en",
         "title_original": rec.get("title_original"),
         "language": rec.get("language") or "en",
+        "original_lang": data.original_language(rec),
         "summary": data.summary_in(summary, lang)[0],
+        "summary_lang": data.summary_in(summary, lang)[1],
         "countries": data.labelled("countries", rec.get("countries") or [], lang),
         "period": _period(rec),
         "institution": inst.get("name"),
@@ -114,7 +116,9 @@ def _brief(c: Collection, lang: str) -> dict[str, Any]:
     return {
         "id": c.id,
         "title": c.title(lang),
+        "title_lang": lang if c.data["title"].get(lang) else "en",
         "description": c.description(lang),
+        "description_lang": lang if c.data["description"].get(lang) else "en",
         "curator": _curator(c, lang),
         "language": {"value": c.language, "label": vocab.label("language", c.language, lang)},
         "updated": c.updated,
@@ -277,6 +281,11 @@ def collection_csv_text(d: dict[str, Any]) -> str:
     return "\ufeff" + buf.getvalue()
 
 
+def _xml_lang(text_lang: str | None) -> str:
+    """xml:lang for feed text in another language than the feed's."""
+    return f' xml:lang="{i18n.html_lang(text_lang)}"' if text_lang and text_lang != _lang() else ""
+
+
 def collection_atom_text(d: dict[str, Any]) -> str:
     """An Atom feed of the collection: one entry per case (and per outside link), in the curator's order."""
     updated = f"{d['updated']}T00:00:00Z"
@@ -285,21 +294,23 @@ def collection_atom_text(d: dict[str, Any]) -> str:
     for e in d["cases"]:
         day = e["last_reviewed"] or d["updated"]
         entries.append(
-            f"<entry><id>{escape(e['canonical_url'])}</id><title>{escape(e['title'])}</title>"
+            f"<entry><id>{escape(e['canonical_url'])}</id><title{_xml_lang(e['title_lang'])}>{escape(e['title'])}</title>"
             f'<link rel="alternate" href="{escape(e["canonical_url"])}"/><updated>{day}T00:00:00Z</updated>'
-            f"<summary>{escape(' '.join(e['note'].split()))}</summary>"
-            f'<content type="text">{escape(e["summary"] or "")}</content></entry>'
+            f"<summary{_xml_lang(d['language']['value'])}>{escape(' '.join(e['note'].split()))}</summary>"
+            f'<content type="text"{_xml_lang(e["summary_lang"])}>{escape(e["summary"] or "")}</content></entry>'
         )
+    notes_lang = _xml_lang(d["language"]["value"])
     for x in d["links"]:
         entries.append(
-            f"<entry><id>{escape(x['url'])}</id><title>{escape(x['title'])}</title>"
+            f"<entry><id>{escape(x['url'])}</id><title{notes_lang}>{escape(x['title'])}</title>"
             f'<link rel="alternate" href="{escape(x["url"])}"/><updated>{updated}</updated>'
-            f"<summary>{escape(' '.join((x.get('note') or x['title']).split()))}</summary></entry>"
+            f"<summary{notes_lang}>{escape(' '.join((x.get('note') or x['title']).split()))}</summary></entry>"
         )
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{escape(d['canonical_url'])}</id><title>caselib: {escape(d['title'])}</title>"
-        f"<subtitle>{escape(' '.join(d['description'].split()))}</subtitle>"
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{i18n.html_lang(_lang())}">'
+        f"<id>{escape(d['canonical_url'])}</id><title{_xml_lang(d['title_lang'])}>caselib: {escape(d['title'])}</title>"
+        f"<subtitle{_xml_lang(d['description_lang'])}>{escape(' '.join(d['description'].split()))}</subtitle>"
         f'<link rel="self" href="{escape(self_url)}"/><link rel="alternate" href="{escape(d["canonical_url"])}"/>'
         f"<updated>{updated}</updated><author><name>{escape(d['curator']['name'])}</name></author>"
         f"{''.join(entries)}</feed>"
@@ -398,6 +409,7 @@ def _column(case_id: str, lang: str) -> dict[str, Any] | None:
         "title_lang": d["title_lang"],
         "title_original": d["title_original"],
         "language": d["language"],
+        "original_lang": d["original_lang"],
         "summary": d["summary"],
         "summary_lang": d["summary_lang"],
         "problem": _excerpt(sections.get("context", "")),

@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, current_app, request, url_for
 
 from indexer import vocab
+from indexer.chunking import SUMMARY_HEADINGS
 from indexer.keyword import FACET_FIELDS
 from indexer.search import LRU
 
@@ -43,6 +44,22 @@ def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
     return [{"value": v, "label": vocab.label(key, v, lang)} for v in values]
 
 
+def original_language(record: dict[str, Any]) -> str | None:
+    """The language of a case's original-language names (title_original, institution.name_original):
+    the body's, unless the body is English, then the first country's official language (CLDR)."""
+    language = record.get("language") or "en"
+    if language != "en":
+        return language
+    from babel.languages import get_official_languages
+
+    for code in record.get("countries") or []:
+        official = get_official_languages(code)
+        for lang in ("es", "pt", "fr", "nl", "en"):
+            if lang in official:
+                return lang
+    return None
+
+
 def summary_in(summaries: dict[str, str] | None, lang: str) -> tuple[str | None, str]:
     """The summary in ``lang``, else the English one, with the language it is in."""
     summaries = summaries or {}
@@ -52,6 +69,7 @@ def summary_in(summaries: dict[str, str] | None, lang: str) -> tuple[str | None,
 
 
 SECTION_KEYS = {vocab.fold(name): key for key, names in vocab.SECTIONS for name in names.values()}
+SUMMARY_LANGS = {heading: lang for lang, heading in SUMMARY_HEADINGS.items()}  # a summary chunk's heading
 SECTION_NAMES = dict(vocab.SECTIONS)
 
 
@@ -59,6 +77,8 @@ def section_label(heading: str | None, lang: str) -> str | None:
     """A required section's heading in the page's language (other headings as written)."""
     if not heading:
         return None
+    if heading in SUMMARY_LANGS:
+        return i18n.gettext("Summary")
     key = SECTION_KEYS.get(vocab.fold(heading))
     return SECTION_NAMES[key].get(lang, heading) if key else heading
 
@@ -73,10 +93,12 @@ def hit_dict(hit, lang: str) -> dict[str, Any]:
         "title_lang": "en",
         "title_original": hit.title_original,
         "language": language,
+        "original_lang": original_language(rec),
         "score": hit.score,
         "snippet": hit.snippet,
-        # a snippet from the body is in the case's language; without a matched section it is the summary
-        "snippet_lang": language if hit.matched_section else summary_lang,
+        # a snippet from the body is in the case's language, one from a summary in that summary's language;
+        # without a matched section it is the summary shown
+        "snippet_lang": SUMMARY_LANGS.get(hit.matched_section) or language if hit.matched_section else summary_lang,
         "matched_section": hit.matched_section,
         "section_label": section_label(hit.matched_section, lang),
         "ranks": hit.ranks,
@@ -194,6 +216,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True) -> dict[str, A
         "title": meta["title"],
         "title_original": meta.get("title_original"),
         "language": meta.get("language"),
+        "original_lang": original_language(meta),
         "title_lang": "en",
         "summary": summary_in(meta.get("summary"), lang)[0],
         "summary_lang": summary_in(meta.get("summary"), lang)[1],

@@ -34,7 +34,8 @@ def error_body(status: int, code: str, message: str) -> dict:
 
 
 def status_message(status: int) -> str:
-    return gettext(STATUS_MESSAGES.get(status, STATUS_MESSAGES[500 if status >= 500 else 400]))
+    known = status if status in STATUS_MESSAGES else (500 if status >= 500 else 400)
+    return gettext(STATUS_MESSAGES[known])
 
 
 def _respond(status: int, code: str, message: str):

@@ -33,7 +33,7 @@ def home():
         ]
         for f in BROWSE_FIELDS
     }
-    recent = searcher.recent(6)
+    recent = [dict(r, original_lang=data.original_language(r)) for r in searcher.recent(6)]
     return render_template("home.html", browse=browse, recent=recent, total=len(searcher.case_ids()))
 
 
