@@ -114,14 +114,16 @@ def test_vocabulary_has_exactly_the_schema_enums():
 
 
 @pytest.mark.parametrize("path", list(ENUMS))
-def test_vocabulary_has_en_and_es_labels_for_every_value(path):
+def test_vocabulary_has_en_es_and_pt_labels_for_every_value(path):
     entries = VOCABULARY[vocab_key(path)]
     assert list(entries) == ENUMS[path], "vocabulary.yml must list the values of the schema, in schema order"
     for value, entry in entries.items():
-        for lang in ("en", "es"):
+        for lang in ("en", "es", "pt"):
             assert isinstance(entry.get(lang), str) and entry[lang].strip(), f"{path}: {value} lacks a {lang} label"
-        assert set(entry) <= {"en", "es", "definition_en", "definition_es"}, f"{path}: {value} has unknown keys"
-        assert ("definition_en" in entry) == ("definition_es" in entry), f"{path}: {value} has one definition only"
+        known = {"en", "es", "pt", "definition_en", "definition_es", "definition_pt"}
+        assert set(entry) <= known, f"{path}: {value} has unknown keys"
+        defs = {lang for lang in ("en", "es", "pt") if f"definition_{lang}" in entry}
+        assert defs in (set(), {"en", "es", "pt"}), f"{path}: {value} has definitions in {sorted(defs)} only"
 
 
 def test_documented_section_anchors_match_required_field_messages():
