@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint serve index check clean browser-deps translations catalogs
+.PHONY: setup test lint serve index check clean browser-deps translations catalogs release
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -58,6 +58,14 @@ index: setup
 
 serve: setup
 	HF_HUB_OFFLINE=1 $(BIN)/caselib serve
+
+# A dated, citable data release: dist/caselib-data-YYYY-MM-DD.zip (+ the folder), listed on /data.
+RELEASE := caselib-data-$(shell date +%Y-%m-%d)
+release: setup
+	rm -rf dist/$(RELEASE) dist/$(RELEASE).zip
+	$(BIN)/caselib export --out dist/$(RELEASE)
+	cd dist && $(CURDIR)/$(BIN)/python -m zipfile -c $(RELEASE).zip $(RELEASE)/
+	@echo "dist/$(RELEASE).zip"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -28,7 +28,8 @@ PAGES = {
     "case": "/cases/panama-vecinos-vigilantes?lang={lang}",
     "compare": "/compare?ids=panama-vecinos-vigilantes&ids=chile-quadrant-preventive-security-plan"
     "&ids=argentina-gendarmeria-community-police&lang={lang}",
-    "draft": "/draft?action=check&title=Neighbourhood+patrol+agreements&countries=Panama&period.start=2011x&lang={lang}",
+    "draft": "/draft?action=check&title=Neighbourhood+patrol+agreements&countries=Panama&period.start=2011x"
+    "&lang={lang}",
     "error": "/cases/no-such-case?lang={lang}",
     "collections": "/collections?lang={lang}",
 }

@@ -159,7 +159,7 @@ def test_country_names_are_cldr_short_names():
 # --- no user-visible text outside the catalog -----------------------------------------------------------------
 
 # Words that are the same in every language: names and formats.
-ALLOWED_WORDS = {"caselib", "JSON", "API", "Atom", "BibTeX", "RIS", "Markdown", "CSV", "URL"}
+ALLOWED_WORDS = {"caselib", "JSON", "API", "Atom", "BibTeX", "RIS", "Markdown", "CSV", "URL", "SHA"}
 VISIBLE_ATTRS = ("title", "alt", "placeholder", "aria-label", "label")
 # Attribute text a macro writes into the tag that calls it (` aria-invalid="true"`): not shown.
 ATTRIBUTE_TEXT = re.compile(r'[\w-]+="[^"]*"')

@@ -40,13 +40,12 @@ class Table(HTMLParser):
         self.rows: list[str] = []
         self.cells: list[list[str]] = []
         self.links: list[tuple[str, str]] = []
-        self.selects: dict[str, list[str]] = {}
-        self.selected: dict[str, str] = {}
+        self.hidden_ids: list[str] = []
+        self.find: str | None = None
         self.canonical = None
         self._in: list[str] = []
         self._href = None
         self._text = ""
-        self._select = None
         self._thead = False
         self.feed(html)
 
@@ -67,13 +66,10 @@ class Table(HTMLParser):
             self._text = ""
         if tag == "th" and a.get("scope") == "col" and self._thead:
             self._in.append("colhead")
-        if tag == "select":
-            self._select = a["id"]
-            self.selects[self._select] = []
-        if tag == "option" and self._select:
-            self.selects[self._select].append(a["value"])
-            if "selected" in a:
-                self.selected[self._select] = a["value"]
+        if tag == "input" and a.get("type") == "hidden" and a.get("name") == "ids":
+            self.hidden_ids.append(a["value"])
+        if tag == "input" and a.get("name") == "find":
+            self.find = a.get("value", "")
 
     def handle_endtag(self, tag):
         if tag == "a" and self._href is not None:
@@ -92,8 +88,6 @@ class Table(HTMLParser):
             self._in.pop()
         if tag == "thead":
             self._thead = False
-        if tag == "select":
-            self._select = None
 
     def handle_data(self, data):
         self._text += data
@@ -196,19 +190,29 @@ def test_hostile_ids_are_escaped(client, bad):
 
 
 @pytest.mark.parametrize("url", ["/compare", f"/compare?ids={IDS[0]}", "/compare?lang=es"])
-def test_fewer_than_two_show_the_picker(client, hash_searcher, url):
+def test_fewer_than_two_show_the_picker(client, url):
     t = table(client, url)
     assert t.cols == []
-    assert sorted(t.selects) == ["pick-0", "pick-1", "pick-2", "pick-3"]
-    n = len(hash_searcher.records())
-    assert all(len(v) == n + 1 and v[0] == "" for v in t.selects.values())
-    if "ids=" in url:
-        assert t.selected == {"pick-0": IDS[0]}
+    assert t.find == ""  # a search box, not a list of every case (a library may hold 100k)
+    assert t.hidden_ids == ([IDS[0]] if "ids=" in url else [])
+
+
+def test_picker_finds_cases_by_search_and_adds_them_to_the_url(client):
+    t = table(client, f"/compare?ids={IDS[0]}&find=youth+violence+prevention+Colombia&lang=es")
+    assert t.find == "youth violence prevention Colombia"
+    add_urls = [h for h, _ in t.links if urlsplit(h).path == "/compare" and h.count("ids=") == 2]
+    assert add_urls, t.links
+    assert all(parse_qsl(urlsplit(h).query)[0] == ("ids", IDS[0]) for h in add_urls)  # the choice so far is kept
+    assert any(f"ids={IDS[1]}" in h for h in add_urls)
+    assert all(dict(parse_qsl(urlsplit(h).query)).get("lang") == "es" for h in add_urls)
+    assert not any(h.endswith(f"ids={IDS[0]}&ids={IDS[0]}&lang=es") for h in add_urls)  # never twice
 
 
 def test_picker_keeps_the_current_choice(client):
     t = table(client, "/compare?" + qs(IDS))
-    assert t.selected == {f"pick-{i}": cid for i, cid in enumerate(IDS)}
+    assert t.hidden_ids == IDS
+    full = table(client, "/compare?" + qs([*IDS, "colombia-quadrant-community-policing-plan"]) + "&find=police")
+    assert full.find is None  # four chosen: nothing more can be added
 
 
 def test_api_matches_the_page_and_the_openapi_schema(client):

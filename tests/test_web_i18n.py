@@ -137,6 +137,7 @@ def routes(app, client) -> list[tuple[str, str, int, dict | None]]:
         ("GET", "/search?q=" + "police+" * 120, 200, None),
         ("GET", "/search?sort=date&page=2", 200, None),
         ("GET", "/about", 200, None),
+        ("GET", "/data", 200, None),
         ("GET", "/collections", 200, None),
         ("GET", "/compare", 200, None),
         ("GET", f"/compare?ids={ids[0]}", 200, None),
@@ -239,6 +240,12 @@ def test_the_crawl_finds_english_when_it_is_there(client):
 def test_lang_then_accept_language(client, headers, query, expected):
     body = client.get(f"/?{query}", headers=headers).get_data(as_text=True)
     assert f'<html lang="{i18n.html_lang(expected)}">' in body
+
+
+def test_responses_vary_on_accept_language_unless_lang_is_given(client):
+    assert "Accept-Language" in client.get("/api/cases/panama-vecinos-vigilantes").headers.get("Vary", "")
+    assert "Accept-Language" in client.get("/").headers.get("Vary", "")
+    assert "Accept-Language" not in client.get("/?lang=pt").headers.get("Vary", "")
 
 
 def test_the_switcher_offers_three_languages(client):

@@ -18,13 +18,14 @@ from . import i18n
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """App factory. Config keys: INDEX_DIR, MODEL, SEARCHER (an already opened Searcher), SITE_NAME,
-    COLLECTIONS_DIR (curated collections/*.yml)."""
+    COLLECTIONS_DIR (curated collections/*.yml), RELEASES_DIR (data releases listed on /data)."""
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("CASELIB_INDEX", "instance/index"),
         MODEL=os.environ.get("CASELIB_MODEL") or None,
         SEARCHER=None,
         COLLECTIONS_DIR=os.environ.get("CASELIB_COLLECTIONS", "collections"),
+        RELEASES_DIR=os.environ.get("CASELIB_RELEASES", "dist"),
         SITE_NAME="caselib",
         PER_PAGE=10,
         MAX_QUERY_CHARS=500,
@@ -36,10 +37,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     i18n.init_app(app)
-    from . import api, community, errors, pages
+    from . import api, community, errors, pages, releases
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(community.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.init_app(app)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, request
 
 from indexer import __version__
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
 from . import community, data, get_searcher, i18n
-from .state import SearchState
+from .state import SearchState, _int
 
 bp = Blueprint("api", __name__)
+CACHE_SECONDS = 60  # a new build is visible to caches within a minute
 
 
 def _lang() -> str:
@@ -33,26 +38,64 @@ def similar(case_id: str):
     return jsonify({"id": case_id, "similar": data.similar_data(case_id, _lang(), k=_limit())})
 
 
+MAX_PER_PAGE = 100
+
+
+def _paginated(key: str, items: Sequence[Any], to_json: Callable[[Any], dict], default: int = 50):
+    """One page of a list endpoint: ``page``/``per_page`` (at most 100), totals, and RFC 8288 ``Link``s."""
+    per_page = _int(request.args, "per_page", default, 1, MAX_PER_PAGE) or default
+    pages = max(1, -(-len(items) // per_page))
+    page = _int(request.args, "page", 1, 1, 1_000_000) or 1
+    start = (page - 1) * per_page
+    body = {
+        "total": len(items),
+        "page": page,
+        "per_page": per_page,
+        "pages": pages,
+        key: [to_json(items[i]) for i in range(start, min(start + per_page, len(items)))],
+    }
+    response = jsonify(body)
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
+
+    def link(n: int, rel: str) -> str:
+        return f'<{request.path}?{urlencode([*kept, ("page", n), ("per_page", per_page)])}>; rel="{rel}"'
+
+    rels = [link(1, "first"), link(pages, "last")]
+    if page > 1:
+        rels.append(link(min(page - 1, pages), "prev"))
+    if page < pages:
+        rels.append(link(page + 1, "next"))
+    response.headers["Link"] = ", ".join(rels)
+    return response
+
+
+def _case_brief(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "title": r["title"],
+        "title_original": r.get("title_original"),
+        "countries": r["countries"],
+        "start_year": r["start_year"],
+        "last_reviewed": (r.get("documentation") or {}).get("last_reviewed"),
+        "api_url": f"/api/cases/{r['id']}",
+    }
+
+
 @bp.get("/cases")
 def cases():
-    records = get_searcher().records()
-    return jsonify(
-        {
-            "total": len(records),
-            "cases": [
-                {
-                    "id": r["id"],
-                    "title": r["title"],
-                    "title_original": r.get("title_original"),
-                    "countries": r["countries"],
-                    "start_year": r["start_year"],
-                    "last_reviewed": (r.get("documentation") or {}).get("last_reviewed"),
-                    "api_url": f"/api/cases/{r['id']}",
-                }
-                for r in records
-            ],
-        }
-    )
+    """Every case, in id order (stable across pages of one build), a page at a time."""
+    return _paginated("cases", get_searcher().records(), _case_brief)
+
+
+@bp.after_request
+def cacheable(response: Response) -> Response:
+    """ETag (a hash of the body) and a short public cache life for every successful GET, 304 when unchanged."""
+    if request.method == "GET" and response.status_code == 200 and response.mimetype == "application/json":
+        response.add_etag()
+        response.cache_control.public = True
+        response.cache_control.max_age = CACHE_SECONDS
+        response.make_conditional(request)
+    return response
 
 
 @bp.get("/facets")
@@ -65,7 +108,8 @@ def facets():
 
 @bp.get("/collections")
 def collection_list():
-    return jsonify(community.collections_data(_lang()))
+    lang = _lang()
+    return _paginated("collections", community.collections_data(lang)["collections"], dict)
 
 
 @bp.get("/collections/<collection_id>")
@@ -134,6 +178,20 @@ def openapi_document() -> dict:
         lang,
     ]
     obj = {"type": "object"}
+    paging = [
+        {
+            "name": "page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
+        },
+        {
+            "name": "per_page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
+        },
+    ]
+    page_props = {k: {"type": "integer"} for k in ("total", "page", "per_page", "pages")}
+    not_modified = {"description": "Not modified since the ETag given in If-None-Match"}
     return {
         "openapi": "3.0.3",
         "info": {
@@ -152,9 +210,10 @@ def openapi_document() -> dict:
             },
             "/api/cases": {
                 "get": {
-                    "summary": "List every case",
+                    "summary": "Every case in id order, a page at a time (Link headers: first, prev, next, last)",
                     "operationId": "listCases",
-                    "responses": {"200": _ok("#/components/schemas/CaseList")},
+                    "parameters": paging,
+                    "responses": {"200": _ok("#/components/schemas/CaseList"), "304": not_modified, "400": err},
                 }
             },
             "/api/cases/{case_id}": {
@@ -193,8 +252,8 @@ def openapi_document() -> dict:
                 "get": {
                     "summary": "Curated collections of cases",
                     "operationId": "listCollections",
-                    "parameters": [lang],
-                    "responses": {"200": _ok("#/components/schemas/CollectionList")},
+                    "parameters": [*paging, lang],
+                    "responses": {"200": _ok("#/components/schemas/CollectionList"), "304": not_modified, "400": err},
                 }
             },
             "/api/collections/{collection_id}": {
@@ -290,8 +349,8 @@ def openapi_document() -> dict:
                 },
                 "CaseList": {
                     "type": "object",
-                    "required": ["total", "cases"],
-                    "properties": {"total": {"type": "integer"}, "cases": {"type": "array", "items": obj}},
+                    "required": ["total", "page", "per_page", "pages", "cases"],
+                    "properties": {**page_props, "cases": {"type": "array", "items": obj}},
                 },
                 "Case": {
                     "type": "object",
@@ -313,9 +372,9 @@ def openapi_document() -> dict:
                 "Facets": {"type": "object", "required": ["facets"], "properties": {"filters": obj, "facets": obj}},
                 "CollectionList": {
                     "type": "object",
-                    "required": ["total", "collections"],
+                    "required": ["total", "page", "per_page", "pages", "collections"],
                     "properties": {
-                        "total": {"type": "integer"},
+                        **page_props,
                         "collections": {"type": "array", "items": {"$ref": "#/components/schemas/CollectionBrief"}},
                     },
                 },

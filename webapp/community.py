@@ -483,12 +483,21 @@ def compare():
     for c in d["cases"]:
         c["problem_html"] = render.markdown_html(c["problem"])
         c["results_html"] = render.markdown_html(c["results"])
-    choices = sorted(
-        ({"id": cid, "title": title} for cid, title in get_searcher().titles().items()),
-        key=lambda x: vocab.fold(x["title"]),
-    )
+    find = " ".join(request.args.get("find", "").split())[:200]
     sh = {f: [x["value"] for x in d["shared"].get(f, [])] for f in ("countries", "pillars", "themes")}
-    return render_template("compare.html", d=d, choices=choices, sh=sh)
+    return render_template("compare.html", d=d, find=find, found=compare_candidates(find, d["ids"], lang), sh=sh)
+
+
+def compare_candidates(find: str, ids: list[str], lang: str, k: int = 8) -> list[dict[str, str]]:
+    """Cases to add to a comparison, found by searching (a library of 100k cases is no drop-down list)."""
+    if not find or len(ids) >= COMPARE_MAX:
+        return []
+    hits = get_searcher().search(find, per_page=k + len(ids), lang=lang, snippets=False).hits
+    return [
+        {"id": h.id, "title": h.title, "add_url": url_for("community.compare", ids=[*ids, h.id], lang=lang)}
+        for h in hits
+        if h.id not in ids
+    ][:k]
 
 
 # --- draft a case ------------------------------------------------------------------------------------------------

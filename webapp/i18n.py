@@ -165,3 +165,10 @@ def init_app(app: Flask) -> None:
         field_name=field_name,
     )
     app.jinja_env.filters.update(date=format_date, number=format_number)
+
+    @app.after_request
+    def vary_on_language(response):
+        # without ?lang= the language comes from Accept-Language: shared caches must key on it
+        if "lang" not in request.args:
+            response.vary.add("Accept-Language")
+        return response
