@@ -1,12 +1,12 @@
 # caselib: two commands on a fresh machine (see README).
 #   make serve   set up and start the library on http://127.0.0.1:8000
-#   make test    set up and run the test suite
+#   make test    set up and run the test suite (fuzz tests bounded; `make fuzz` runs them in full)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint serve index check clean browser-deps translations catalogs release
+.PHONY: setup test fuzz lint serve index check clean browser-deps translations catalogs release
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ browser-deps:
 
 test: setup browser-deps
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# the randomised and exhaustive attack tests with their full budgets (make test runs a bounded version)
+fuzz: setup
+	CASELIB_FUZZ=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz
 
 lint: setup
 	$(BIN)/ruff check indexer webapp tests scripts benchmarks

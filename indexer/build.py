@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, vocab
+from . import __version__, integrity, vocab
 from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
 from .embedders import Embedder, default_model, load_embedder
@@ -35,7 +35,7 @@ from .loader import LoadResult, load_library, read_case
 from .model import Case, Problem
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 3  # 2: vectors/case_ids.json, catalog hashes; 3: keyword/terms (BM25F matrix)
+FORMAT_VERSION = 4  # 2: vectors/case_ids.json, catalog hashes; 3: keyword/terms (BM25F matrix); 4: file checksums
 KEEP_BUILDS = 2
 
 
@@ -49,6 +49,19 @@ class IndexLockedError(IndexError_):
 
 class IndexMissingError(IndexError_):
     pass
+
+
+class IndexDamagedError(IndexMissingError):
+    """A build whose files differ from the checksums in its manifest."""
+
+
+def verify_build(build: Path, index_dir: Path, manifest: dict | None = None) -> None:
+    """Raise IndexDamagedError, with the fix, when a file of ``build`` differs from its manifest."""
+    found = integrity.damage(build, manifest)
+    if found:
+        raise IndexDamagedError(
+            f"the index at {build} is damaged ({found}); rebuild it with `caselib index --index {index_dir}`"
+        )
 
 
 @dataclass
@@ -137,6 +150,7 @@ def build_index(
     t0 = time.perf_counter()
     report = BuildReport()
     reuse: Reuse | None = None
+    checked: dict[Path, str | None] = {}  # build -> its damage, if any (verified once per build_index)
     if isinstance(source, LoadResult):
         result = source
     elif isinstance(source, list) and source and isinstance(source[0], Case):
@@ -144,6 +158,8 @@ def build_index(
     else:
         prev_build = current_build(index_dir)
         if prev_build is not None and not full:
+            checked[prev_build] = integrity.damage(prev_build)
+        if prev_build is not None and not full and checked[prev_build] is None:
             try:
                 model_name = embedder.name if embedder is not None else (model or default_model())
                 if not _needs_full(read_manifest(prev_build), model_name, False)[0]:
@@ -167,12 +183,20 @@ def build_index(
         for stale in builds.glob("tmp-*"):  # left by a killed build
             shutil.rmtree(stale, ignore_errors=True)
         prev = current_build(index_dir)
+        damaged = ""
         try:
             prev_manifest = read_manifest(prev) if prev else None
         except (OSError, ValueError):  # a damaged live build: rebuild everything from the cases
             prev, prev_manifest = None, None
+        if not full and prev_manifest is not None and prev_manifest.get("format_version") == FORMAT_VERSION:
+            found = checked[prev] if prev in checked else integrity.damage(prev, prev_manifest)
+            if found:  # never copied forward: a damaged build is rebuilt from the cases
+                damaged = f"the live index is damaged ({found}): rebuilding it from the cases"
+                log(damaged)
+                prev, prev_manifest = None, None
         model_name = embedder.name if embedder is not None else (model or default_model())
         report.full, report.reason = _needs_full(prev_manifest, model_name, full)
+        report.reason = damaged or report.reason
         if report.reason and prev_manifest:
             log(report.reason)
         old_hashes = {} if report.full else {k: v["hash"] for k, v in prev_manifest["cases"].items()}
@@ -225,6 +249,7 @@ def build_index(
             },
             "skipped": [p.to_dict() for p in result.problems if p.severity == "error"],
         }
+        manifest = integrity.seal(manifest, tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         final = builds / stamp
         os.rename(tmp, final)

@@ -66,7 +66,7 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path
     from .messages import format_problem, render
 
     def collection_target(p: Path) -> bool:
-        if p.is_file():
+        if not p.is_dir():  # a file, or a FIFO or device that read_case/read_collection refuse in one line
             return is_collection_file(p)
         return not any(p.glob("*.md")) and any(is_collection_file(f) for f in p.iterdir())
 
@@ -196,6 +196,12 @@ def _fail(exc: Exception) -> None:
     raise click.ClickException(str(exc))
 
 
+class OneLineUsageError(click.ClickException):
+    """Bad input on the command line: one line, exit 2 (no usage block)."""
+
+    exit_code = 2
+
+
 @main.command("index")
 @cases_option
 @index_option
@@ -203,10 +209,27 @@ def _fail(exc: Exception) -> None:
 @click.option("--full", is_flag=True, help="Rebuild everything instead of only changed cases.")
 @click.option("--strict", is_flag=True, help="Refuse to build if any case has an error or warning.")
 @click.option("--wait", is_flag=True, help="Wait for a running build instead of failing.")
-def index_cmd(cases_dir: Path, index_dir: Path, model: str | None, full: bool, strict: bool, wait: bool) -> None:
+@click.option(
+    "--verify", is_flag=True, help="Only check every file of the live index against its checksums (exit 1 if damaged)."
+)
+def index_cmd(
+    cases_dir: Path, index_dir: Path, model: str | None, full: bool, strict: bool, wait: bool, verify: bool
+) -> None:
     """Build or update the keyword and embedding indexes (only changed cases are re-encoded)."""
-    from .build import IndexError_, build_index
+    from .build import IndexError_, build_index, current_build, read_manifest, verify_build
+    from .embedders import ModelLoadError
 
+    if verify:
+        build = current_build(index_dir)
+        if build is None:
+            _fail(FileNotFoundError(f"no index at {index_dir}: build it with `caselib index --index {index_dir}`"))
+        try:
+            verify_build(build, index_dir)
+        except IndexError_ as exc:
+            _fail(exc)
+        files = len(read_manifest(build)["files"])
+        click.echo(f"index at {build}: all {files} files match their checksums")
+        return
     if not cases_dir.is_dir():
         _fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
     try:
@@ -219,7 +242,7 @@ def index_cmd(cases_dir: Path, index_dir: Path, model: str | None, full: bool, s
             wait=wait,
             log=lambda m: click.echo(m, err=True),
         )
-    except IndexError_ as exc:
+    except (IndexError_, ModelLoadError) as exc:
         _fail(exc)
     for p in report.problems:
         if p.severity == "error":
@@ -228,6 +251,7 @@ def index_cmd(cases_dir: Path, index_dir: Path, model: str | None, full: bool, s
 
 
 def _parse_filters(pairs: tuple[str, ...]) -> tuple[dict[str, list[str]], tuple[int | None, int | None]]:
+    from .numbers import YEAR_MAX, YEAR_MIN, whole_number
     from .search import FILTER_FIELDS
 
     filters: dict[str, list[str]] = {}
@@ -237,7 +261,10 @@ def _parse_filters(pairs: tuple[str, ...]) -> tuple[dict[str, list[str]], tuple[
         if not sep:
             raise click.BadParameter(f"'{pair}' is not field=value (e.g. countries=PA)", param_hint="--filter")
         if name in ("year_from", "year_to"):
-            years[0 if name == "year_from" else 1] = int(value)
+            try:
+                years[0 if name == "year_from" else 1] = whole_number(value, name, YEAR_MIN, YEAR_MAX)
+            except ValueError as exc:
+                raise OneLineUsageError(f"--filter {exc}") from None
         elif name in FILTER_FIELDS:
             filters.setdefault(name, []).extend(v for v in value.split(",") if v)
         else:
@@ -288,8 +315,13 @@ def search(
     import re
 
     flt, years = _parse_filters(filters)
+    from .embedders import ModelLoadError
+
     s = _open_searcher(index_dir, model)
-    r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
+    try:
+        r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
+    except ModelLoadError as exc:
+        _fail(exc)
     if as_json:
         click.echo(
             json.dumps(
@@ -454,13 +486,13 @@ def serve(
 ) -> None:
     """Update the index if needed, then serve the web app (waitress) with a warm searcher."""
     from .build import IndexError_, build_index
-    from .embedders import load_embedder
+    from .embedders import ModelLoadError, load_embedder
     from .memory import tune_malloc
     from .search import Searcher
 
     tune_malloc()  # before the server's threads exist
-    embedder = load_embedder(model)
     try:
+        embedder = load_embedder(model)
         if not no_index:
             report = build_index(cases_dir, index_dir, embedder=embedder, log=lambda m: click.echo(m, err=True))
             for p in report.problems:
@@ -468,14 +500,17 @@ def serve(
                     click.echo(f"skipped: {p}", err=True)
             click.echo(report.summary(), err=True)
         searcher = Searcher.open(index_dir, embedder=embedder)
-    except IndexError_ as exc:
+    except (IndexError_, ModelLoadError) as exc:
         _fail(exc)
     # the first real visitor should not pay for model start-up or the lazily built name and title tables
     searcher.search("warm up", mode="hybrid")
     searcher.search("")
     from webapp import create_app
 
-    app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+    try:
+        app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+    except ValueError as exc:  # a bad CASELIB_BASE_URL
+        _fail(exc)
     click.echo(f"caselib serving {len(searcher.case_ids())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)

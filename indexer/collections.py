@@ -18,14 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-from jsonschema import Draft202012Validator
-
-from .frontmatter import FrontMatterError, YamlDoc, parse_yaml
-from .loader import MAX_BYTES, case_files, display_path
+from .frontmatter import FrontMatterError, YamlDoc, dump_yaml, parse_yaml
+from .loader import case_files, decode_text, display_path, folder_entries, read_limited
 from .model import ERROR, Problem
 from .template import slugify
-from .validate import _closest, _field, _todo_walk, identity_problems
+from .validate import SchemaValidator, _closest, _field, _todo_walk, control_problems, identity_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "collection.schema.json"
 SUFFIXES = (".yml", ".yaml")
@@ -39,8 +36,8 @@ def schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+def _validator() -> SchemaValidator:
+    return SchemaValidator(schema())
 
 
 @dataclass(frozen=True)
@@ -105,14 +102,15 @@ def is_collection_file(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-def collection_files(paths: Iterable[Path] | Path) -> list[Path]:
-    """Expand folders to their ``*.yml`` / ``*.yaml`` files, sorted; each file once."""
+def collection_files(paths: Iterable[Path] | Path, problems: list[Problem] | None = None) -> list[Path]:
+    """Expand folders to their ``*.yml`` / ``*.yaml`` files, sorted; each file once (links leaving
+    a folder skipped, with a warning in ``problems``)."""
     if isinstance(paths, Path):
         paths = [paths]
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.iterdir() if f.is_file() and is_collection_file(f)))
+            files.extend(folder_entries(p, lambda n: is_collection_file(Path(n)), problems))
         else:
             files.append(p)
     seen: set[Path] = set()
@@ -202,7 +200,7 @@ def bad_url(value: Any) -> bool:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return True
-    return not (host == "localhost" or re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,}|\d+(\.\d+){3}", host))
+    return not (host == "localhost" or re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,}|[0-9]+(\.[0-9]+){3}", host))
 
 
 def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None) -> list[Problem]:
@@ -238,7 +236,7 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None
             out.append(
                 Problem(path, doc.line(where), _field(where), f"'{value}' has no valid host name: check the address")
             )
-    if isinstance(m.get("updated"), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m["updated"]):
+    if isinstance(m.get("updated"), str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", m["updated"]):
         try:
             _dt.date.fromisoformat(m["updated"])
         except ValueError:
@@ -248,6 +246,7 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str, case_ids: set[str] | None
     if isinstance(y0, int) and isinstance(y1, int) and y1 < y0:
         out.append(Problem(path, doc.line(("search", "year_to")), "search.year_to", f"{y1} is before year_from {y0}"))
     _todo_walk(m, (), doc, path, out)
+    control_problems(m, (), doc, path, out)
     return out
 
 
@@ -281,17 +280,12 @@ def read_collection(
 ) -> tuple[Collection | None, list[Problem]]:
     """Load one file: a Collection when it has no errors, and all its problems."""
     shown = shown or display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-    if len(raw) > MAX_BYTES:
-        return None, [Problem(shown, 0, "", f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown, line, "", "not valid UTF-8: save the file as UTF-8")]
+    raw, problems = read_limited(path, shown)
+    if raw is None:
+        return None, problems
+    text, problems = decode_text(raw, shown, "YAML")
+    if text is None:
+        return None, problems
     if not text.strip():
         return None, [Problem(shown, 1, "", "the file is empty: see docs/collections.md for the format")]
     try:
@@ -307,7 +301,7 @@ def read_collection(
 def load_collections(paths: Iterable[Path] | Path, case_ids: set[str] | None = None) -> CollectionsResult:
     """Load every collection file under ``paths``, checking case ids against ``case_ids``."""
     result = CollectionsResult()
-    files = collection_files(paths)
+    files = collection_files(paths, result.problems)
     result.files = len(files)
     by_id: dict[str, Collection] = {}
     for f in files:
@@ -401,7 +395,7 @@ def saved_search_text(
     }
     if not saved:
         del data["search"]
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    body = dump_yaml(data)
     titles = {case_id: " ".join(title.split()) for case_id, title in hits}
     lines = []
     for line in body.splitlines():

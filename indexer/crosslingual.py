@@ -13,9 +13,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from . import vocab
+from .frontmatter import safe_load
 
 GLOSSARY = Path(__file__).parent / "data" / "glossary.yml"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -24,7 +23,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 @lru_cache(maxsize=1)
 def _entries() -> list[tuple[tuple[str, ...], str]]:
     """(folded source words, English) pairs, longest first."""
-    raw = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8")) or {}
+    raw = safe_load(GLOSSARY.read_text(encoding="utf-8")) or {}
     pairs: dict[tuple[str, ...], str] = {}
     for terms in raw.values():
         for src, en in (terms or {}).items():

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .frontmatter import FrontMatterError, safe_load
 
 BEIR_LAYOUT = "expected a BEIR folder: corpus.jsonl, queries.jsonl and qrels/<split>.tsv"
 
@@ -206,11 +206,11 @@ def load_judged_queries(path: Path) -> list[dict]:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"{path}: cannot read judged queries: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+    except FrontMatterError as exc:
+        raise ValueError(f"{path}:{exc.line}: invalid YAML: {exc}") from exc
     if isinstance(data, dict) and "queries" in data:
         data = data["queries"]
     if not isinstance(data, list) or not data:

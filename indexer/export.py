@@ -21,12 +21,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import __version__, vocab
 from .collections import collection_files, load_collections
-from .frontmatter import FrontMatterError, parse_yaml, split
-from .loader import load_library
+from .frontmatter import FrontMatterError, dump_yaml, parse_yaml, split
+from .loader import decode_text, inside, load_library, read_limited
 from .model import Case
 
 FORMATS = ("jsonl", "json", "csv")
@@ -55,12 +53,16 @@ def translations_of(case: Case, cases_dir: Path) -> list[Translation]:
     out = []
     for path in sorted(cases_dir.glob(f"{case.id}.*.md")):
         lang = path.name[len(case.id) + 1 : -3]
-        if lang not in _languages():
+        if lang not in _languages() or not inside(path, cases_dir):
+            continue
+        raw, _ = read_limited(path, path.name)  # a regular file under the size limit, or skipped
+        text, _ = decode_text(raw, path.name) if raw is not None else (None, [])
+        if text is None:
             continue
         try:
-            yaml_text, body, _ = split(path.read_text(encoding="utf-8"))
+            yaml_text, body, _ = split(text)
             meta = parse_yaml(yaml_text).data
-        except (OSError, UnicodeDecodeError, FrontMatterError):
+        except FrontMatterError:
             continue
         if isinstance(meta, dict) and meta.get("translation_of") == case.id:
             out.append(Translation(lang, meta, body, path.name))
@@ -225,7 +227,7 @@ def verify_release(out_dir: Path) -> list[str]:
 
 
 def _case_file(front_matter: dict[str, Any], body: str) -> str:
-    head = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False, width=100)
+    head = dump_yaml(front_matter)
     return f"---\n{head}---\n{body}"
 
 

@@ -1,6 +1,11 @@
 """Split a case file into YAML front matter and Markdown body; parse YAML with line numbers.
 
 Pure functions: text in, data out. Errors carry the 1-based line in the file.
+
+Every YAML the project reads goes through ``parse_yaml`` or ``safe_load`` (cases, translations,
+collections, submissions, vocabulary and other config): both refuse anchors and aliases (``&a``,
+``*a``, ``<<: *a``) and nesting deeper than ``MAX_DEPTH`` while scanning the parser's events,
+*before* any data is built, so a "billion laughs" file costs what its text costs.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ def split(text: str) -> tuple[str, str, int]:
     raise FrontMatterError("the front matter opened on line 1 is never closed: add a '---' line after it", 1)
 
 
+MAX_DEPTH = 32  # nested mappings/lists; a case needs 4
+
+
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster, same results
 
 
@@ -53,6 +61,18 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that never writes anchors or aliases (a value used twice is written twice)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text the project can read back: block style, keys in order, Unicode kept, no anchors."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 class YamlDoc:
@@ -75,11 +95,54 @@ class YamlDoc:
         return self._lines.get(("__key__", *path), self.line(path))
 
 
-def parse_yaml(yaml_text: str, first_line: int = 2) -> YamlDoc:
-    """Parse YAML safely; raise FrontMatterError with the file line on a syntax error.
+def _refuse_expansion(yaml_text: str, first_line: int) -> None:
+    """Scan the parser's events (no data built): raise on an anchor, an alias or too deep a nesting."""
+    loader = _Loader(yaml_text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                what = "an alias (*" if isinstance(event, yaml.AliasEvent) else "an anchor (&"
+                raise FrontMatterError(
+                    f"{what}{event.anchor}) is not allowed in YAML: write the value out in full "
+                    "(anchors and aliases let a small file expand without limit)",
+                    event.start_mark.line + first_line,
+                )
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise FrontMatterError(
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep: flatten it",
+                        event.start_mark.line + first_line,
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
 
-    ``first_line`` is the file line of the first YAML line (2 after the opening fence).
+
+def safe_load(yaml_text: str, first_line: int = 1) -> Any:
+    """The data of a YAML text (config, vocabulary, catalogs), with the same refusals as ``parse_yaml``."""
+    return parse_yaml(yaml_text, first_line, lines=False).data
+
+
+def parse_yaml(yaml_text: str, first_line: int = 2, lines: bool = True) -> YamlDoc:
+    """Parse YAML safely; raise FrontMatterError with the file line on a syntax error, an anchor or
+    an alias, or nesting deeper than ``MAX_DEPTH``.
+
+    ``first_line`` is the file line of the first YAML line (2 after the opening fence);
+    ``lines=False`` skips the map from data paths to lines.
     """
+    try:
+        _refuse_expansion(yaml_text, first_line)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + first_line) if mark else first_line
+        what = exc.problem or "invalid YAML"
+        raise FrontMatterError(f"YAML syntax error: {what} (check indentation, colons and quotes)", line) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
+        raise FrontMatterError(f"YAML error: {exc}", first_line) from None
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
@@ -93,13 +156,13 @@ def parse_yaml(yaml_text: str, first_line: int = 2) -> YamlDoc:
         raise FrontMatterError(f"YAML error: {exc}", first_line) from None
     finally:
         loader.dispose()
-    lines: dict[Path_, int] = {}
+    where: dict[Path_, int] = {}
     duplicates: list[tuple[Path_, int]] = []
-    if node is not None:
-        _walk(node, (), first_line, lines, duplicates)
+    if node is not None and lines:
+        _walk(node, (), first_line, where, duplicates)
     else:
-        lines[()] = first_line
-    return YamlDoc(data, lines, duplicates)
+        where[()] = first_line
+    return YamlDoc(data, where, duplicates)
 
 
 def _walk(node: yaml.Node, path: Path_, off: int, out: dict, dups: list) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
 from .messages import problem
-from .model import ERROR, Case, Problem
+from .model import ERROR, WARNING, Case, Problem
 from .validate import validate
 
 MAX_BYTES = 1_000_000
@@ -53,15 +54,47 @@ def _shown_folder(folder: str, cwd: str) -> str | None:
     return "" if rel == "." else rel
 
 
-def case_files(paths: list[Path] | Path) -> list[Path]:
-    """Expand folders to their ``*.md`` files (README.md excluded), sorted; each file once."""
+def inside(entry: Path, folder: Path) -> bool:
+    """True when ``entry`` (a symlink or not) resolves to a place inside ``folder``."""
+    return os.path.realpath(entry).startswith(os.path.realpath(folder) + os.sep)
+
+
+def folder_entries(folder: Path, wanted: Callable[[str], bool], problems: list[Problem] | None = None) -> list[Path]:
+    """The regular files of ``folder`` whose name is ``wanted``, sorted. A symlink whose target
+    leaves the folder is skipped, with a warning in ``problems``; FIFOs, sockets and devices are skipped."""
+    out = []
+    for e in sorted(os.scandir(folder), key=lambda e: e.name):
+        if not wanted(e.name):
+            continue
+        if e.is_symlink() and not inside(Path(e.path), folder):
+            if problems is not None:
+                problems.append(
+                    Problem(
+                        display_path(Path(e.path)),
+                        0,
+                        "",
+                        f"skipped: a symbolic link to {os.path.realpath(e.path)}, outside {folder}; "
+                        "copy the file into the folder instead",
+                        WARNING,
+                    )
+                )
+            continue
+        if e.is_file():
+            out.append(folder / e.name)
+    return out
+
+
+def case_files(paths: list[Path] | Path, problems: list[Problem] | None = None) -> list[Path]:
+    """Expand folders to their ``*.md`` files (README.md excluded), sorted; each file once.
+
+    Links leaving a folder are skipped (a warning goes to ``problems``); a path named
+    explicitly is kept as given (``read_case`` refuses what is not a regular file)."""
     if isinstance(paths, Path):
         paths = [paths]
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            names = sorted(e.name for e in os.scandir(p) if e.name.endswith(".md") and e.is_file())
-            files.extend(p / n for n in names if n.lower() != "readme.md")
+            files.extend(folder_entries(p, lambda n: n.endswith(".md") and n.lower() != "readme.md", problems))
         else:
             files.append(p)
     seen: set[str] = set()
@@ -72,6 +105,65 @@ def case_files(paths: list[Path] | Path) -> list[Path]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def read_limited(path: Path, shown: str, limit: int = MAX_BYTES) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a regular file of at most ``limit`` bytes, or None and one problem.
+
+    The size is checked before reading and at most ``limit + 1`` bytes are ever read (a huge or
+    sparse file costs nothing); a folder, FIFO, socket or device is refused without blocking."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            mode = info.st_mode
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a special file"
+            return None, [Problem(shown, 0, "", f"is {kind}, not a regular file: name a text file")]
+        size = info.st_size
+        chunks, left = [], limit + 1 if size <= limit else 0
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    finally:
+        os.close(fd)
+    if size > limit or len(raw) > limit:
+        size = max(size, len(raw))
+        return None, [
+            Problem(
+                shown,
+                0,
+                "",
+                f"file is {size:,} bytes, over the {limit:,}-byte limit: move long annexes to a linked source",
+            )
+        ]
+    return raw, []
+
+
+def decode_text(raw: bytes, shown: str, kind: str = "Markdown") -> tuple[str | None, list[Problem]]:
+    """UTF-8 text without NUL bytes, or None and one problem naming the line."""
+    if b"\x00" in raw:
+        return None, [Problem(shown, 0, "", f"file is binary (contains NUL bytes), not a {kind} text file")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(
+                shown,
+                line,
+                "",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file as UTF-8",
+            )
+        ]
 
 
 Reuse = Callable[[str, str], "Case | None"]  # (shown path, sha256) -> a case validated before, or None
@@ -85,37 +177,16 @@ def read_case(
     ``reuse`` lets an index build skip parsing and validating files whose bytes are unchanged
     since a build that accepted them."""
     shown = shown or display_path(path, cwd)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-    if reuse is not None and len(raw) <= MAX_BYTES:
+    raw, problems = read_limited(path, shown)
+    if raw is None:
+        return None, problems
+    if reuse is not None:
         known = reuse(shown, hashlib.sha256(raw).hexdigest())
         if known is not None:
             return known, []
-    if len(raw) > MAX_BYTES:
-        return None, [
-            Problem(
-                shown,
-                0,
-                "",
-                f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit: move long annexes to a linked source",
-            )
-        ]
-    if b"\x00" in raw:
-        return None, [Problem(shown, 0, "", "file is binary (contains NUL bytes), not a Markdown text file")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [
-            Problem(
-                shown,
-                line,
-                "",
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): save the file as UTF-8",
-            )
-        ]
+    text, problems = decode_text(raw, shown)
+    if text is None:
+        return None, problems
     try:
         yaml_text, body, body_line = split(text)
         doc = parse_yaml(yaml_text, 2)
@@ -140,7 +211,7 @@ def read_case(
 def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadResult:
     """Load every case file under ``paths``; check ids are unique and ``related`` ids exist."""
     result = LoadResult()
-    files = case_files(paths)
+    files = case_files(paths, result.problems)
     result.files = len(files)
     cwd = Path.cwd().resolve()
     # related ids may point at any case file beside the ones checked

@@ -57,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "unknown_related": N_("unknown case id(s) {ids}: no case in the library has that id"),
     "todo": N_("still holds a TODO placeholder: fill it in"),
     "not_a_mapping": N_("front matter must be a mapping of 'key: value' lines, got {got}"),
+    "control_char": N_("contains the control character {char} (invisible; it breaks feeds and exports): remove it"),
     # the Markdown body
     "body_empty": N_("the body is empty: add the sections {names} as '## ' headings"),
     "section_missing": N_("missing section '## {heading}': add it after line {after}"),
@@ -85,6 +86,7 @@ FORM_MESSAGES: dict[str, str] = {
     "todo": N_("This still holds a TODO placeholder: fill it in."),
     "not_a_mapping": N_("The form could not be read as a case file."),
     "unknown_related": N_("No case in the library has the id(s) {ids}: check the spelling."),
+    "control_char": N_("This holds an invisible control character ({char}): remove it."),
 }
 
 

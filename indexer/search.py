@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import fusion
-from .build import IndexError_, IndexMissingError, current_build, read_manifest
+from .build import IndexError_, IndexMissingError, current_build, read_manifest, verify_build
 from .catalog import Catalog
 from .crosslingual import english_gloss
 from .embedders import Embedder, default_model, load_embedder
@@ -37,6 +37,11 @@ SEMANTIC_RELATIVE = 0.6  # ... nor one below this share of the best match's cosi
 FUSION = "convex"  # measured on CISI (docs/search.md): convex 0.5 nDCG@10 0.456 vs RRF 0.437
 CONVEX_WEIGHT = 0.5  # keyword weight when FUSION == "convex"
 RRF_K = 60
+# hybrid fusion by name: (keyword {row: score}, semantic {row: score}) -> [(row, fused score)], best first
+FUSIONS = {
+    "convex": lambda kw, sem: fusion.convex([kw, sem], [CONVEX_WEIGHT, 1 - CONVEX_WEIGHT]),
+    "rrf": lambda kw, sem: fusion.rrf([list(kw), list(sem)], k=RRF_K),
+}
 FILTER_FIELDS = FACET_FIELDS
 
 
@@ -190,6 +195,8 @@ class Searcher:
     ):
         self.index_dir = Path(index_dir)
         self.max_query_chars = max_query_chars
+        if fusion_method not in FUSIONS:
+            raise ValueError(f"unknown fusion method '{fusion_method}': use one of {', '.join(FUSIONS)}")
         self.fusion_method = fusion_method
         self.crosslingual = crosslingual
         self.result_cache = result_cache  # answers kept per build; 0 turns the cache off (benchmarks)
@@ -198,6 +205,7 @@ class Searcher:
         self._embedder = embedder
         self._model = embedder.name if embedder is not None else (model or default_model())
         self._qcache = LRU(QUERY_VECTOR_CACHE)
+        self._refused: tuple[Path, IndexError_] | None = None  # a newer build that failed to open, and why
         self._state = self._open_state()
 
     @classmethod
@@ -211,6 +219,7 @@ class Searcher:
             raise IndexMissingError(
                 f"no index at {self.index_dir}: build it with `caselib index --index {self.index_dir}`"
             )
+        verify_build(build, self.index_dir)  # every file against its checksum: damage is refused, not served
         try:
             state = _State(build, self.result_cache)
         except (OSError, ValueError, KeyError, EOFError) as exc:  # EOFError: an empty .npy file
@@ -235,11 +244,22 @@ class Searcher:
             return False
         if target == self._state.build:
             return False
+        refused = self._refused
+        if refused is not None and refused[0] == target:
+            raise refused[1]  # a damaged build is hashed once, not on every request
         with self._lock:
             if target != self._state.build:
-                self._state = self._open_state()
+                try:
+                    self._state = self._open_state()
+                except IndexError_ as exc:
+                    self._refused = (target, exc)
+                    raise
                 return True
         return False
+
+    def verify(self) -> None:
+        """Raise IndexDamagedError when a file of the opened build no longer matches its checksum."""
+        verify_build(self._state.build, self.index_dir, self._state.manifest)
 
     @property
     def build_id(self) -> str:
@@ -382,10 +402,7 @@ class Searcher:
         else:
             kw = dict(zip(krows.tolist(), kvals.tolist(), strict=True))
             sem = dict(zip(srows.tolist(), svals.tolist(), strict=True))
-            if self.fusion_method == "convex":
-                fused = fusion.convex([kw, sem], [CONVEX_WEIGHT, 1 - CONVEX_WEIGHT])
-            else:
-                fused = fusion.rrf([list(kw), list(sem)], k=RRF_K)
+            fused = FUSIONS[self.fusion_method](kw, sem)
             ordered = np.array([r for r, _ in fused], dtype=np.int64)
             scores = np.array([v for _, v in fused], dtype=np.float64)
         exact = self._exact_title_matches(st, q, mask)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-import yaml
-
 from . import vocab
+from .frontmatter import dump_yaml
 from .i18n import N_, translate
 
 # The placeholders and default texts of a new case, written in the body's language (`caselib new --lang`).
@@ -88,6 +87,6 @@ def new_case_text(
             "last_reviewed": today.isoformat(),
         },
     }
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    front = dump_yaml(meta)
     body = [f"## {names.get(lang, names['en'])}\n\n{todo(HINTS[key])}\n" for key, names in vocab.SECTIONS]
     return f"---\n{front}---\n\n" + "\n".join(body)

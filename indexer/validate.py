@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from . import vocab
 from .frontmatter import YamlDoc
@@ -21,6 +22,25 @@ SUMMARY_MAX_WORDS = 120
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^(```|~~~)")
 _TODO = re.compile(r"\bTODO\b")
+# characters no text field may hold: C0 controls but tab and newline, DEL, lone surrogates, U+FFFE/U+FFFF
+# (they break Atom and XML, and RIS and CSV lines); the body allows the same as the fields
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+@lru_cache(maxsize=256)
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema ``pattern`` with its ECMA-262 meaning: ``\\d`` is 0-9 only and a final ``$`` matches
+    only at the very end (Python's ``\\d`` takes any script's digits and its ``$`` a trailing newline)."""
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern.replace(r"\d", "[0-9]")))
+
+
+def _pattern(validator, pattern: str, instance: Any, schema: dict) -> Any:  # noqa: ANN001 - jsonschema's keyword API
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# the validator for every schema the project checks input against (cases, collections)
+SchemaValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 _validator: Draft202012Validator | None = None
 
@@ -28,7 +48,7 @@ _validator: Draft202012Validator | None = None
 def _schema_validator() -> Draft202012Validator:
     global _validator
     if _validator is None:
-        _validator = Draft202012Validator(vocab.schema())
+        _validator = SchemaValidator(vocab.schema())
     return _validator
 
 
@@ -214,12 +234,30 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
         i = m["related"].index(m["id"])
         out.append(problem(path, doc.line(("related", i)), f"related[{i}]", "related_self"))
     _todo_walk(m, (), doc, path, out)
+    control_problems(m, (), doc, path, out)
     return out
+
+
+def control_problems(value: Any, p: tuple[Any, ...], doc: YamlDoc, path: str, out: list[Problem]) -> None:
+    """An error for every text value (and key) holding a control character (cases and collections alike)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            control_problems(k, (*p, k), doc, path, out)
+            control_problems(v, (*p, k), doc, path, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            control_problems(v, (*p, i), doc, path, out)
+    elif isinstance(value, str) and (found := CONTROL.search(value)):
+        out.append(problem(path, doc.line(p), _field(p), "control_char", char=_control_name(found.group())))
+
+
+def _control_name(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
 
 
 def _date_key(value: Any, first: bool) -> tuple[int, int] | None:
     """(year, month) of a partial date; a bare year counts as January (start) or December (end)."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", str(value))
+    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2}))?", str(value))
     if not match:
         return None
     month = int(match.group(2)) if match.group(2) else (1 if first else 12)
@@ -304,6 +342,9 @@ def _body_problems(sections: list[Section], body: str, lang: str, path: str, bod
         last_index, last_line = max(last_index, idx), sec.line
         if not sec.text:
             out.append(problem(path, sec.line, "body", "section_empty", WARNING, heading=sec.heading))
+    for offset, line in enumerate(body.split("\n")):
+        if found := CONTROL.search(line.rstrip("\r")):
+            out.append(problem(path, body_line + offset, "body", "control_char", char=_control_name(found.group())))
     for sec in sections:
         if _TODO.search(sec.text):
             out.append(problem(path, sec.line, "body", "section_todo", WARNING, heading=sec.heading))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .frontmatter import safe_load
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
 SCHEMA_PATH = SCHEMA_DIR / "case.schema.json"
@@ -51,7 +51,7 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, dict[str, dict[str, str]]]:
-    return yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+    return safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
 
 
 def schema_version() -> int:

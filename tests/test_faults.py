@@ -290,7 +290,12 @@ def test_no_get_route_writes_to_disk(lib, ix, tmp_path, monkeypatch):
     app = create_app({"INDEX_DIR": str(ix), "MODEL": "hash-test", "TESTING": True})
     client = app.test_client()
     cid = BASE[0]
-    examples = {"case_id": cid, "collection_id": "youth-violence-prevention", "field": "countries", "name": "none.zip"}
+    examples = {
+        "case_id": cid,
+        "collection_id": "youth-violence-prevention",
+        "field": "countries",
+        "name": "caselib-data-2026-01-01.zip",
+    }
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":

@@ -2,8 +2,8 @@
 
 No input may raise anything but ``FrontMatterError`` from ``split``/``parse_yaml``; ``validate`` and
 ``read_case`` always return problems; ``Searcher.search`` (three modes) and ``/api/search`` never
-raise and never answer 5xx. The search examples add up to ``SEARCH_EXAMPLES`` (>= 10,000); each uses
-a small page so the whole file stays well under a minute with the fake embedder.
+raise and never answer 5xx. Under `make fuzz` the search examples add up to ``SEARCH_EXAMPLES``
+(>= 10,000); every other run draws a tenth of each budget (tests/fuzzing.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import string
 
 import pytest
 import yaml
+from fuzzing import examples  # noqa: E402 - tests/ is on sys.path (rootdir conftest)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from indexer.search import MODES, SearchResult
 from indexer.validate import validate
 from indexer.vocab import SECTIONS
 from webapp import create_app
+
+pytestmark = pytest.mark.fuzz
 
 FAST = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 PER_MODE = {"hybrid": 1100, "keyword": 1100, "semantic": 1700}  # Searcher.search examples per mode
@@ -78,7 +81,7 @@ def _is_problems(problems) -> bool:
     return isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
 
 
-@settings(max_examples=300, **FAST)
+@settings(max_examples=examples(300), **FAST)
 @given(st.one_of(st.text(max_size=400), yaml_ish.map(lambda t: "---\n" + t + "\n---\nbody")))
 def test_split_and_parse_yaml_raise_only_front_matter_errors(text):
     try:
@@ -93,7 +96,7 @@ def test_split_and_parse_yaml_raise_only_front_matter_errors(text):
     doc.key_line(("sources", 0))
 
 
-@settings(max_examples=300, **FAST)
+@settings(max_examples=examples(300), **FAST)
 @given(front_matter, headings, st.text(max_size=60))
 def test_validate_always_returns_problems(meta, heads, filler):
     yaml_text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
@@ -107,7 +110,7 @@ def test_validate_always_returns_problems(meta, heads, filler):
     assert isinstance(sections, list)
 
 
-@settings(max_examples=200, **FAST)
+@settings(max_examples=examples(200), **FAST)
 @given(
     st.one_of(
         st.binary(max_size=400),
@@ -137,7 +140,7 @@ queries = st.one_of(
 
 @pytest.mark.parametrize("mode", MODES)
 def test_searcher_search_never_raises(hash_searcher, mode):
-    @settings(max_examples=PER_MODE[mode], **FAST)
+    @settings(max_examples=examples(PER_MODE[mode]), **FAST)
     @given(q=queries, page=st.integers(1, 3), per_page=st.integers(1, 2), sort=st.sampled_from(["relevance", "date"]))
     def run(q, page, per_page, sort):
         r = hash_searcher.search(q, mode=mode, page=page, per_page=per_page, sort=sort)
@@ -152,7 +155,7 @@ def client(hash_searcher):
     return create_app({"SEARCHER": hash_searcher, "TESTING": True}).test_client()
 
 
-@settings(max_examples=API, **FAST)
+@settings(max_examples=examples(API), **FAST)
 @given(
     q=queries,
     mode=st.one_of(st.sampled_from(MODES), st.text(max_size=8)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from fuzzing import examples  # noqa: E402
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -21,6 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from webapp import create_app
+
+pytestmark = pytest.mark.fuzz
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = {GenerationMode.POSITIVE: 80, GenerationMode.NEGATIVE: 30}
@@ -62,7 +65,9 @@ def test_operation_conforms_to_the_document(operations, label, mode):
         pytest.skip("no parameters to make invalid")
     op = operations[label]
 
-    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    budget = examples(EXAMPLES[mode])
+
+    @settings(max_examples=budget, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(case=op.as_strategy(generation_mode=mode))
     def run(case):
         case.call_and_validate(checks=CHECKS)

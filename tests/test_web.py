@@ -166,7 +166,7 @@ def test_atom_feed_has_one_entry_per_case_newest_first(client, hash_searcher, la
     assert sorted(urlsplit(u).path for u in links) == sorted(f"/cases/{r['id']}" for r in records)
     assert len({e.findtext(f"{ATOM}id") for e in entries}) == len(entries)
     updated = [e.findtext(f"{ATOM}updated") for e in entries]
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", u) for u in updated)
+    assert all(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|\+00:00)", u) for u in updated)
     assert updated == sorted(updated, reverse=True)
     assert root.findtext(f"{ATOM}updated") == updated[0]
     by_id = {r["id"]: r for r in records}

@@ -8,18 +8,44 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from indexer.search import Searcher
 
 from . import i18n
 
 
+class CaselibFlask(Flask):
+    """Flask whose absolute URLs (canonical links, sitemap, feeds, citations) start with BASE_URL when it
+    is set, whatever Host header a request carries."""
+
+    def url_for(self, /, endpoint: str, *, _external: bool | None = None, **kw: Any) -> str:
+        base = self.config.get("BASE_URL")
+        if base and _external:
+            path = super().url_for(endpoint, _external=False, **kw)
+            root = request.script_root if has_request_context() else ""
+            return base + path[len(root) :]
+        return super().url_for(endpoint, _external=_external, **kw)
+
+
+def base_url(value: str | None) -> str | None:
+    """CASELIB_BASE_URL checked: ``http(s)://host[:port][/path]``, no query or fragment; without its final /."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or "@" in value:
+        raise ValueError(f"CASELIB_BASE_URL '{value[:100]}' is not an address like https://cases.example.org/library")
+    return value.rstrip("/")
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """App factory. Config keys: INDEX_DIR, MODEL, SEARCHER (an already opened Searcher), SITE_NAME,
-    COLLECTIONS_DIR (curated collections/*.yml), RELEASES_DIR (data releases listed on /data)."""
-    app = Flask(__name__)
+    COLLECTIONS_DIR (curated collections/*.yml), RELEASES_DIR (data releases listed on /data), BASE_URL
+    (the public address every absolute URL starts with), TRUSTED_HOSTS (Host headers accepted; others answer 400)."""
+    app = CaselibFlask(__name__)
+    hosts = [h.strip() for h in os.environ.get("CASELIB_TRUSTED_HOSTS", "").split(",") if h.strip()]
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("CASELIB_INDEX", "instance/index"),
         MODEL=os.environ.get("CASELIB_MODEL") or None,
@@ -29,10 +55,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SITE_NAME="caselib",
         PER_PAGE=10,
         MAX_QUERY_CHARS=500,
+        # request limits (docs/reliability.md): a whole request, one form field, the number of fields
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=256 * 1024,
+        MAX_FORM_PARTS=500,
         JSON_SORT_KEYS=False,
+        BASE_URL=os.environ.get("CASELIB_BASE_URL") or None,
+        TRUSTED_HOSTS=hosts or None,
     )
     if test_config:
         app.config.from_mapping(test_config)
+    app.config["BASE_URL"] = base_url(app.config["BASE_URL"])
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

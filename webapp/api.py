@@ -12,7 +12,7 @@ from indexer import __version__
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
 from . import community, data, get_searcher, i18n
-from .state import SearchState, _int
+from .state import SearchState, _int, whole
 
 bp = Blueprint("api", __name__)
 CACHE_SECONDS = 60  # a new build is visible to caches within a minute
@@ -128,12 +128,7 @@ def openapi():
 
 
 def _limit() -> int:
-    raw = request.args.get("limit", "5")
-    if not raw.isdigit() or not 1 <= int(raw) <= 50:
-        from .state import BadRequest
-
-        raise BadRequest(i18n.gettext("limit “{value}” must be a whole number from 1 to 50", value=raw[:20]))
-    return int(raw)
+    return whole(request.args.get("limit", "5"), "limit", 1, 50)
 
 
 def openapi_document() -> dict:

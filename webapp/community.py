@@ -7,21 +7,19 @@ Every page is a plain GET URL (the draft form also accepts POST) and writes noth
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import re
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer import messages, vocab
 from indexer.collections import Collection, collection_files, load_collections, saved_search_text
+from indexer.export import write_csv
 
-from . import data, draft, get_searcher, i18n, render
+from . import data, draft, feeds, get_searcher, i18n, render
 from .state import BadRequest, SearchState
 
 bp = Blueprint("community", __name__)
@@ -239,11 +237,15 @@ def collection_markdown_text(d: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def csv_text(rows: list[list[Any]]) -> str:
+    """CSV through the engine's one CSV writer (cells neutralised against formulas, OWASP), with a BOM
+    so Excel reads accents."""
+    return "\ufeff" + write_csv(rows)
+
+
 def collection_csv_text(d: dict[str, Any]) -> str:
-    """One row per case, for a spreadsheet or a meeting handout (UTF-8 with a BOM, so Excel reads accents)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(
+    """One row per case, for a spreadsheet or a meeting handout."""
+    rows = [
         [
             "#",
             "id",
@@ -259,9 +261,9 @@ def collection_csv_text(d: dict[str, Any]) -> str:
             i18n.gettext("Curator's note"),
             "URL",
         ]
-    )
+    ]
     for e in d["cases"]:
-        writer.writerow(
+        rows.append(
             [
                 e["position"],
                 e["id"],
@@ -278,42 +280,55 @@ def collection_csv_text(d: dict[str, Any]) -> str:
                 e["canonical_url"],
             ]
         )
-    return "\ufeff" + buf.getvalue()
+    return csv_text(rows)
 
 
-def _xml_lang(text_lang: str | None) -> str:
-    """xml:lang for feed text in another language than the feed's."""
-    return f' xml:lang="{i18n.html_lang(text_lang)}"' if text_lang and text_lang != _lang() else ""
+def _other_lang(text_lang: str | None) -> str | None:
+    """The language tag of feed text written in another language than the page's, else None."""
+    return i18n.html_lang(text_lang) if text_lang and text_lang != _lang() else None
 
 
-def collection_atom_text(d: dict[str, Any]) -> str:
+def collection_atom_text(d: dict[str, Any]) -> bytes:
     """An Atom feed of the collection: one entry per case (and per outside link), in the curator's order."""
-    updated = f"{d['updated']}T00:00:00Z"
-    self_url = url_for("community.collection_atom", collection_id=d["id"], lang=_lang(), _external=True)
-    entries = []
-    for e in d["cases"]:
-        day = e["last_reviewed"] or d["updated"]
-        entries.append(
-            f"<entry><id>{escape(e['canonical_url'])}</id><title{_xml_lang(e['title_lang'])}>{escape(e['title'])}</title>"
-            f'<link rel="alternate" href="{escape(e["canonical_url"])}"/><updated>{day}T00:00:00Z</updated>'
-            f"<summary{_xml_lang(d['language']['value'])}>{escape(' '.join(e['note'].split()))}</summary>"
-            f'<content type="text"{_xml_lang(e["summary_lang"])}>{escape(e["summary"] or "")}</content></entry>'
+    notes = _other_lang(d["language"]["value"])
+    entries = [
+        feeds.Entry(
+            e["canonical_url"],
+            e["title"],
+            e["canonical_url"],
+            e["last_reviewed"] or d["updated"],
+            e["note"],
+            e["summary"],
+            title_lang=_other_lang(e["title_lang"]),
+            summary_lang=notes,
+            content_lang=_other_lang(e["summary_lang"]),
         )
-    notes_lang = _xml_lang(d["language"]["value"])
-    for x in d["links"]:
-        entries.append(
-            f"<entry><id>{escape(x['url'])}</id><title{notes_lang}>{escape(x['title'])}</title>"
-            f'<link rel="alternate" href="{escape(x["url"])}"/><updated>{updated}</updated>'
-            f"<summary{notes_lang}>{escape(' '.join((x.get('note') or x['title']).split()))}</summary></entry>"
+        for e in d["cases"]
+    ]
+    entries += [
+        feeds.Entry(
+            x["url"],
+            x["title"],
+            x["url"],
+            d["updated"],
+            x.get("note") or x["title"],
+            title_lang=notes,
+            summary_lang=notes,
         )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{i18n.html_lang(_lang())}">'
-        f"<id>{escape(d['canonical_url'])}</id><title{_xml_lang(d['title_lang'])}>caselib: {escape(d['title'])}</title>"
-        f"<subtitle{_xml_lang(d['description_lang'])}>{escape(' '.join(d['description'].split()))}</subtitle>"
-        f'<link rel="self" href="{escape(self_url)}"/><link rel="alternate" href="{escape(d["canonical_url"])}"/>'
-        f"<updated>{updated}</updated><author><name>{escape(d['curator']['name'])}</name></author>"
-        f"{''.join(entries)}</feed>"
+        for x in d["links"]
+    ]
+    return feeds.atom(
+        language=i18n.html_lang(_lang()),
+        title_lang=_other_lang(d["title_lang"]),
+        subtitle_lang=_other_lang(d["description_lang"]),
+        id=d["canonical_url"],
+        title=f"caselib: {d['title']}",
+        subtitle=d["description"],
+        self_url=url_for("community.collection_atom", collection_id=d["id"], lang=_lang(), _external=True),
+        alternate=d["canonical_url"],
+        updated=d["updated"],
+        author=d["curator"]["name"],
+        entries=entries,
     )
 
 
@@ -585,6 +600,14 @@ def draft_form():
     """The registration format as a form; "check" validates, "download" returns the file. Nothing is stored."""
     lang = _lang()
     form = request.form if request.method == "POST" else request.args
+    long_field = draft.too_long(form)
+    if long_field:
+        abort(
+            413,
+            description=i18n.gettext(
+                "The field “{field}” is longer than {n} characters: shorten it.", field=long_field[0], n=long_field[1]
+            ),
+        )
     started = request.method == "POST" or "action" in form or any(k in form for k in draft.SCALARS)
     known = set(get_searcher().case_ids())
     d = draft.check(form, known_ids=known) if started else draft.blank()

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from werkzeug.datastructures import MultiDict
 
 from indexer import vocab
-from indexer.frontmatter import parse_yaml, split
+from indexer.frontmatter import dump_yaml, parse_yaml, split
 from indexer.messages import problem
 from indexer.model import ERROR, WARNING, Problem
+from indexer.numbers import NumberError, whole_number
 from indexer.template import slugify
 from indexer.validate import validate
 
@@ -109,7 +109,7 @@ class Draft:
         return [p for p in self.problems if p.severity == WARNING]
 
     def rows(self, group: str) -> range:
-        return range(int(self.values.get(f"{group}_n") or DEFAULT_ROWS[group]))
+        return range(self.values.get(f"{group}_n") or DEFAULT_ROWS[group])  # an int: set by read_form
 
 
 def _is_slug(value: str) -> bool:
@@ -125,7 +125,7 @@ def _line(value: Any) -> str:
 
 
 def _number_or_text(value: str) -> int | str:
-    return int(value) if re.fullmatch(r"\d{1,4}", value) else value
+    return int(value) if re.fullmatch(r"[0-9]{1,4}", value) else value
 
 
 def _codes(raw: str) -> list[str]:
@@ -141,10 +141,25 @@ def _codes(raw: str) -> list[str]:
 
 
 def _rows(form: MultiDict, group: str, action: str) -> int:
-    raw = form.get(f"{group}_n", "")
-    n = int(raw) if raw.isdigit() else DEFAULT_ROWS[group]
+    try:
+        n = whole_number(form.get(f"{group}_n", ""), f"{group}_n", 0, 999_999_999)  # then clamped below
+    except NumberError:  # a hand-edited or stale form: fall back to the default rows
+        n = DEFAULT_ROWS[group]
     n += 1 if action == f"add-{group[:-1]}" else 0
     return max(1, min(n, MAX_ROWS))
+
+
+MAX_LINE_CHARS = 2_000  # a one-line field (title, name, url, ...)
+MAX_TEXT_CHARS = 200_000  # a section of the body, or partners
+
+
+def too_long(form: MultiDict) -> tuple[str, int] | None:
+    """The first field longer than its cap, and the cap (a whole request is capped by the app too)."""
+    for name, value in form.items(multi=True):
+        cap = MAX_TEXT_CHARS if name.startswith("body.") or name == "partners" else MAX_LINE_CHARS
+        if len(value) > cap:
+            return name[:60], cap
+    return None
 
 
 def read_form(form: MultiDict) -> dict[str, Any]:
@@ -226,7 +241,7 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
 
 def case_text(meta: dict[str, Any], sections: dict[str, str], lang: str) -> str:
     """The case file: YAML front matter, then the six required sections with headings in ``lang``."""
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    front = dump_yaml(meta)
     parts = []
     for key, names in vocab.SECTIONS:
         heading = names.get(lang, names["en"])
@@ -245,9 +260,9 @@ def _anchor(problem: Problem, section_lines: list[tuple[int, str]]) -> str | Non
         return "pillars"
     candidate = fld
     while candidate:
-        if candidate in SCALARS or candidate in GROUPS or re.fullmatch(r"(sources|contacts)\[\d+\]\.\w+", candidate):
+        if candidate in SCALARS or candidate in GROUPS or re.fullmatch(r"(sources|contacts)\[[0-9]+\]\.\w+", candidate):
             return candidate
-        candidate = re.sub(r"(\[\d+\]|\.[^.\[\]]+)$", "", candidate)
+        candidate = re.sub(r"(\[[0-9]+\]|\.[^.\[\]]+)$", "", candidate)
     return None
 
 

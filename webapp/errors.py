@@ -6,8 +6,10 @@ Werkzeug's English descriptions are replaced by the catalog's message for the st
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+import time
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from indexer.build import IndexError_
 
@@ -44,6 +46,28 @@ def _respond(status: int, code: str, message: str):
     return render_template("error.html", status=status, code=code, message=message), status
 
 
+VERIFY_EVERY = 10.0  # seconds: unexpected errors re-check the index at most this often
+
+
+def _index_damage() -> IndexError_ | None:
+    """After an unexpected error: the opened build's damage, if its files no longer match their checksums."""
+    app = current_app
+    searcher = app.config.get("SEARCHER") or app.extensions.get("caselib.searcher")
+    if searcher is None:
+        return None
+    last = app.extensions.get("caselib.verified")
+    now = time.monotonic()
+    if last is not None and last[0] == searcher.build_id and now - last[1] < VERIFY_EVERY:
+        return last[2]
+    try:
+        searcher.verify()
+        found = None
+    except IndexError_ as exc:
+        found = exc
+    app.extensions["caselib.verified"] = (searcher.build_id, now, found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def bad_request(exc: BadRequest):
@@ -53,6 +77,21 @@ def init_app(app: Flask) -> None:
     def index_problem(exc: IndexError_):
         app.logger.error("index problem: %s", exc)
         return _respond(503, "index_unavailable", status_message(503))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built, so no page
+        body = error_body(400, "untrusted_host", gettext("This server does not answer for that host name."))
+        return jsonify(body), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        message = exc.description
+        if message == RequestEntityTooLarge.description:  # Werkzeug's English text: say it in the page's language
+            limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = gettext(
+                "The request is too large: send at most {kb} KB (a case file is at most 1 MB).", kb=limit // 1024
+            )
+        return _respond(413, "request_too_large", message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -64,5 +103,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        damaged = _index_damage()
+        if damaged is not None:  # a read error from a build damaged while served: the same 503 as at open
+            return index_problem(damaged)
         app.logger.exception("unhandled error on %s", request.path)
         return _respond(500, "internal_error", status_message(500))

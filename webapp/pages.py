@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from indexer import vocab
 from indexer.keyword import FACET_FIELDS
 
-from . import data, get_searcher, i18n, render
+from . import data, feeds, get_searcher, i18n, render
 from .state import SearchState
 
 bp = Blueprint("pages", __name__)
@@ -121,35 +121,41 @@ def feed():
     records = get_searcher().recent(50)
     lang = _lang()
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    updated = _stamp(records[0]) if records else now
     site = url_for("pages.home", _external=True)
     entries = []
     for r in records[:50]:
         link = url_for("pages.case", case_id=r["id"], lang=lang, _external=True)
         summary, summary_lang = data.summary_in(r.get("summary"), lang)
         entries.append(
-            f"<entry><id>{escape(link)}</id><title{_xml_lang('en', lang)}>{escape(r['title'])}</title>"
-            f'<link rel="alternate" href="{escape(link)}"/><updated>{_stamp(r)}</updated>'
-            f"<summary{_xml_lang(summary_lang, lang)}>{escape(summary or '')}</summary></entry>"
+            feeds.Entry(
+                link,
+                r["title"],
+                link,
+                _day(r),
+                summary or "",
+                title_lang=_other_lang("en", lang),
+                summary_lang=_other_lang(summary_lang, lang),
+            )
         )
-    xml = (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{i18n.html_lang(lang)}">'
-        f"<id>{escape(site)}</id><title>caselib: {escape(i18n.gettext('New and updated cases'))}</title>"
-        f'<link rel="self" href="{escape(url_for("pages.feed", _external=True))}"/>'
-        f'<link rel="alternate" href="{escape(site)}"/><updated>{updated}</updated>'
-        f"<author><name>caselib</name></author>{''.join(entries)}</feed>"
+    xml = feeds.atom(
+        id=site,
+        title=f"caselib: {i18n.gettext('New and updated cases')}",
+        self_url=url_for("pages.feed", lang=lang, _external=True),
+        alternate=site,
+        updated=_day(records[0]) if records else now,
+        author="caselib",
+        entries=entries,
+        language=i18n.html_lang(lang),
     )
     return Response(xml, mimetype="application/atom+xml")
 
 
-def _xml_lang(text_lang: str, page_lang: str) -> str:
-    return f' xml:lang="{i18n.html_lang(text_lang)}"' if text_lang != page_lang else ""
+def _other_lang(text_lang: str, page_lang: str) -> str | None:
+    return i18n.html_lang(text_lang) if text_lang != page_lang else None
 
 
-def _stamp(record: dict) -> str:
-    day = (record.get("documentation") or {}).get("last_reviewed") or "2011-11-01"
-    return f"{day}T00:00:00Z"
+def _day(record: dict) -> str:
+    return (record.get("documentation") or {}).get("last_reviewed") or "2011-11-01"
 
 
 @bp.get("/sitemap.xml")

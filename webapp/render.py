@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import markdown as md
@@ -81,8 +80,32 @@ def citation_text(meta: dict[str, Any], url: str, lang: str = "en") -> str:
     return " ".join(parts)
 
 
+_BIB_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    **{c: "\\" + c for c in "&%$#_"},
+}
+
+
 def _bib_escape(text: str) -> str:
-    return re.sub(r"([{}&%$#_])", r"\\\1", text)
+    """One line of BibTeX field text: whitespace collapsed, LaTeX specials escaped, braces balanced.
+
+    BibTeX counts braces even after a backslash, so ``\\{`` alone would unbalance the field: the
+    escaped braces are counted and any imbalance is closed or opened around the value."""
+    out = "".join(_BIB_SPECIAL.get(c, c) for c in " ".join(str(text).split()))
+    depth, low = 0, 0
+    for c in out:
+        depth += (c == "{") - (c == "}")
+        low = min(low, depth)
+    return "{" * -low + out + "}" * (depth - low)
+
+
+def _ris(value: object) -> str:
+    """One RIS field value: a line break would start a new tag (or a second record)."""
+    return " ".join(str(value).split())
 
 
 def bibtex(meta: dict[str, Any], url: str) -> str:
@@ -103,25 +126,24 @@ def bibtex(meta: dict[str, Any], url: str) -> str:
 
 
 def ris(meta: dict[str, Any], url: str) -> str:
-    lines = [
-        "TY  - GEN",
-        f"TI  - {meta['title']}",
-        f"AU  - {_authors(meta)}",
-        f"PY  - {_year(meta)}",
-        f"UR  - {url}",
-        f"ID  - caselib-{meta['id']}",
+    fields = [
+        ("TY", "GEN"),
+        ("TI", meta["title"]),
+        ("AU", _authors(meta)),
+        ("PY", _year(meta)),
+        ("UR", url),
+        ("ID", f"caselib-{meta['id']}"),
     ]
     if meta.get("title_original"):
-        lines.append(f"T2  - {meta['title_original']}")
-    for code in meta.get("countries") or []:
-        lines.append(f"CY  - {code}")
-    for theme in meta.get("themes") or []:
-        lines.append(f"KW  - {theme}")
+        fields.append(("T2", meta["title_original"]))
+    fields += [("CY", code) for code in meta.get("countries") or []]
+    fields += [("KW", theme) for theme in meta.get("themes") or []]
     from . import i18n
 
     summary = (meta.get("summary") or {}).get(i18n.current()) or (meta.get("summary") or {}).get("en")
     if summary:
-        lines.append(f"AB  - {' '.join(summary.split())}")
+        fields.append(("AB", summary))
+    lines = [f"{tag}  - {_ris(value)}" for tag, value in fields]
     lines.append("ER  - ")
     return "\r\n".join(lines) + "\r\n"
 

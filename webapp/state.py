@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from flask import g, url_for
 from werkzeug.datastructures import MultiDict, iter_multi_items
 
+from indexer.numbers import MESSAGES as NUMBER_MESSAGES
+from indexer.numbers import YEAR_MAX, YEAR_MIN, NumberError, whole_number
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
 from .i18n import gettext
-
-YEAR_MIN, YEAR_MAX = 1900, 2100
 
 
 class BadRequest(ValueError):
@@ -135,14 +135,15 @@ def _base(endpoint: str) -> str:
     return cache[endpoint]
 
 
-def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
-    raw = args.get(name)
+def whole(raw: str | None, name: str, lo: int, hi: int, default: int | None = None) -> int | None:
+    """A query-string or form value as a whole number (ASCII digits, bounded); ``default`` when empty."""
     if raw in (None, ""):
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(gettext("{name} “{value}” is not a whole number", name=name, value=raw[:40])) from None
-    if not lo <= value <= hi:
-        raise BadRequest(gettext("{name} {value} is out of range ({lo}–{hi})", name=name, value=value, lo=lo, hi=hi))
-    return value
+        return whole_number(raw, name, lo, hi)
+    except NumberError as exc:
+        raise BadRequest(gettext(NUMBER_MESSAGES[exc.code], **exc.params)) from None
+
+
+def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
+    return whole(args.get(name), name, lo, hi, default)
