@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
+from .messages import problem
 from .model import ERROR, WARNING, Case, Problem, Translation
 from .translation import check_against, read_translation, split_name
 from .validate import validate
@@ -253,12 +254,7 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
         if case.id in by_id:
             first = by_id[case.id]
             result.problems.append(
-                Problem(
-                    case.path,
-                    case.key_lines.get("id", 2),
-                    "id",
-                    f"duplicate id '{case.id}', already used by {first.path}: give this case its own id and file name",
-                )
+                problem(case.path, case.key_lines.get("id", 2), "id", "duplicate_id", id=case.id, first=first.path)
             )
             continue
         by_id[case.id] = case
@@ -267,12 +263,12 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
         if dangling:
             # an error for `check`, but the case itself stays usable: only the broken links are dropped
             result.problems.append(
-                Problem(
+                problem(
                     case.path,
                     case.key_lines.get("related", 1),
                     "related",
-                    f"unknown case id(s) {', '.join(dangling)}: no cases/<id>.md file "
-                    "has that id; fix the spelling or remove it",
+                    "unknown_related_file",
+                    ids=", ".join(dangling),
                 )
             )
             meta = dict(case.meta, related=[r for r in case.related if r in stems])
