@@ -304,14 +304,15 @@ def _attach_translations(
             original = read_case(sibling, cwd=cwd)[0] if sibling.is_file() else None
             originals[tr.case_id] = original
             if original is None:
-                why = "has errors (run caselib check on it)" if sibling.is_file() else "does not exist"
+                code = "translation_orphan_invalid" if sibling.is_file() else "translation_orphan_missing"
                 result.problems.append(
-                    Problem(
+                    problem(
                         tr.path,
                         tr.key_lines.get("translation_of", 2),
                         "translation_of",
-                        f"translates '{tr.case_id}', but {display_path(sibling, cwd)} {why}: "
-                        "a translation needs its original case file beside it",
+                        code,
+                        id=tr.case_id,
+                        file=display_path(sibling, cwd),
                     )
                 )
         found.setdefault(tr.case_id, []).append((f, tr))

@@ -67,6 +67,122 @@ MESSAGES: dict[str, str] = {
         "section '{heading}' is empty: write what the sources say, or 'Not documented in the sources.'"
     ),
     "section_todo": N_("section '{heading}' still holds a TODO placeholder"),
+    # format v2 (issue 17)
+    "budget_value": N_(
+        "'{value}' is not allowed here: write {token} or a mapping with amount, currency, year, covers and source"
+    ),
+    "summary_body_language": N_(
+        "the body is in '{language}' but summary has no '{language}': add it "
+        "(the inline summary holds English and the body's language)"
+    ),
+    "v2_missing_problems": N_(
+        "format v2 field 'problems' is missing: add it, a list of codes from the vocabulary 'problems' "
+        "(see docs/registration-format.md#problems)"
+    ),
+    "v2_missing_target_population": N_(
+        "format v2 field 'target_population' is missing: add it, a list of codes from the vocabulary "
+        "'target_population' (see docs/registration-format.md#target-population)"
+    ),
+    "v2_missing_setting": N_(
+        "format v2 field 'setting' is missing: add it, a list of codes from the vocabulary 'setting' "
+        "(see docs/registration-format.md#setting)"
+    ),
+    "v2_missing_mechanism": N_(
+        "format v2 field 'mechanism' is missing: add it: 1-3 sentences in English on how the practice is meant "
+        "to work (see docs/registration-format.md#mechanism)"
+    ),
+    "v2_missing_resources": N_(
+        "format v2 field 'resources' is missing: add it with staff, training, equipment, duration and budget "
+        "(not-documented where the sources say nothing) (see docs/registration-format.md#resources)"
+    ),
+    "v2_missing_evaluations": N_(
+        "format v2 field 'evaluations' is missing: add it (write evaluations: [] when the sources report none) "
+        "(see docs/registration-format.md#evaluations)"
+    ),
+    "notes_renamed": N_("renamed to rationale in format v2: write 'rationale:' instead of 'notes:'"),
+    "notes_renamed_both": N_(
+        "renamed to rationale in format v2: write 'rationale:' instead of 'notes:' (it is there too: keep one)"
+    ),
+    "rationale_missing": N_(
+        "format v2 field 'evidence.rationale' is missing: add one paragraph on why stage and rating "
+        "follow from the evaluations"
+    ),
+    "duplicate_source_id": N_("'{id}' is already the id of sources[{first}]: give each source its own id"),
+    "unknown_source": N_(
+        "'{value}' is not the id of an entry in sources: add 'id: {value}' to the source it names "
+        "(ids in this file: {known})"
+    ),
+    "unknown_source_guess": N_(
+        "'{value}' is not the id of an entry in sources: did you mean '{guess}'? add 'id: {value}' to the source "
+        "it names (ids in this file: {known})"
+    ),
+    "unknown_source_none": N_(
+        "'{value}' is not the id of an entry in sources: add 'id: {value}' to the source it names "
+        "(ids in this file: none yet)"
+    ),
+    "rating_without_evaluations": N_(
+        "'{rating}' needs at least one entry in evaluations: record the evaluation it follows from "
+        "(design, outcomes, source), or use 'not-rated'"
+    ),
+    "not_evaluated_with_evaluations": N_(
+        "stage is 'not-evaluated' but {n} evaluation(s) are listed: set the stage that the "
+        "evaluations support, or write evaluations: []"
+    ),
+    "independent_stage": N_(
+        "'independently-evaluated' needs an evaluation with 'independent: yes': "
+        "mark the independent one, or use stage 'evaluated'"
+    ),
+    "stage_needs_measured": N_(
+        "'{stage}' needs at least one evaluation whose design is not 'descriptive': record it in "
+        "evaluations, or use stage 'monitored' or 'not-evaluated'"
+    ),
+    # translation files (cases/<id>.<lang>.md, issue 14)
+    "translation_orphan_missing": N_(
+        "translates '{id}', but {file} does not exist: a translation needs its original case file beside it"
+    ),
+    "translation_orphan_invalid": N_(
+        "translates '{id}', but {file} has errors (run caselib check on it): "
+        "a translation needs its original case file beside it"
+    ),
+    "translation_language_name": N_(
+        "'{language}' is not a language of the library: name the file <id>.es.md, .pt.md, .en.md or .fr.md"
+    ),
+    "translation_of_mismatch": N_(
+        "'{value}' differs from the file name '{file}': set translation_of: {id} or rename the file"
+    ),
+    "translation_language_mismatch": N_(
+        "'{value}' differs from the file name's language '{language}': make them equal"
+    ),
+    "translation_complete_no_sections": N_(
+        "status is complete but the body has no sections: translate every section of the original, "
+        "or set status: partial"
+    ),
+    "translation_same_language": N_(
+        "the original {file} is already in '{language}': a translation must be in another language"
+    ),
+    "translation_extra_key": N_("the original has no '{key}': remove it from the translation"),
+    "translation_extra_rationale": N_("the original has no rationale: remove it"),
+    "translation_keep_token": N_("is not-documented in the original: keep the token"),
+    "translation_extra_budget": N_("the original has no budget figure"),
+    "translation_evaluation_count": N_(
+        "has {n} entries, the original {original}: translate each evaluation once, in the same order"
+    ),
+    "translation_outcome_count": N_("has {n} outcomes, the original {original}: same number, same order"),
+    "translation_incomplete": N_(
+        "status is complete but {fields} is not translated: translate them or set status: partial"
+    ),
+    "translation_incomplete_many": N_(
+        "status is complete but {fields} are not translated: translate them or set status: partial"
+    ),
+    "translation_section_shape": N_(
+        "the sections differ from the original's: a complete translation has the same sections in the "
+        "same order ({order})"
+    ),
+    "translation_extra_sections": N_("has sections the original does not have"),
+    "translation_lost_figures": N_(
+        "section '{heading}' lacks the figure(s) {figures} of the original's '{original}': "
+        "a translation keeps every figure"
+    ),
 }
 
 # What the draft form says instead: next to the field, no file lines, no repository paths.

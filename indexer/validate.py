@@ -141,15 +141,7 @@ def schema_problems(
             )
             continue
         if err.validator == "const":
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    fld,
-                    f"'{err.instance}' is not allowed here: write {err.validator_value} "
-                    "or a mapping with amount, currency, year, covers and source",
-                )
-            )
+            problems.append(problem(path, line, fld, "budget_value", value=err.instance, token=err.validator_value))
             continue
         if err.validator == "uniqueItems":
             problems.append(problem(path, line, fld, "duplicate_items"))
@@ -221,13 +213,13 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
         body_lang = m.get("language")
         if body_lang in ("es", "pt", "fr") and body_lang not in summary and "en" in summary:
             out.append(
-                Problem(
+                problem(
                     path,
                     doc.line(("summary",)),
                     f"summary.{body_lang}",
-                    f"the body is in '{body_lang}' but summary has no '{body_lang}': add it "
-                    "(the inline summary holds English and the body's language)",
+                    "summary_body_language",
                     WARNING,
+                    lang=body_lang,
                 )
             )
     period = m.get("period")
@@ -266,14 +258,6 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
     return out
 
 
-_V2_HINTS = {
-    "problems": ", a list of codes from the vocabulary 'problems'",
-    "target_population": ", a list of codes from the vocabulary 'target_population'",
-    "setting": ", a list of codes from the vocabulary 'setting'",
-    "mechanism": ": 1-3 sentences in English on how the practice is meant to work",
-    "resources": " with staff, training, equipment, duration and budget (not-documented where the sources say nothing)",
-    "evaluations": " (write evaluations: [] when the sources report none)",
-}
 RATED = ("effective", "promising", "mixed", "no-effect", "insufficient-evidence")
 STAGES_NEEDING_A_MEASURED_EVALUATION = ("evaluated", "independently-evaluated", "replicated")
 
@@ -294,39 +278,13 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
     out: list[Problem] = []
     for name in vocab.V2_FIELDS:
         if name not in m:
-            out.append(
-                Problem(
-                    path,
-                    doc.line(()),
-                    name,
-                    f"format v2 field '{name}' is missing: add it{_V2_HINTS[name]} "
-                    f"(see docs/registration-format.md#{name.replace('_', '-')})",
-                    WARNING,
-                )
-            )
+            out.append(problem(path, doc.line(()), name, f"v2_missing_{name}", WARNING))
     evidence = m.get("evidence") if isinstance(m.get("evidence"), dict) else {}
     if "notes" in evidence:
-        both = " (it is there too: keep one)" if "rationale" in evidence else ""
-        out.append(
-            Problem(
-                path,
-                doc.key_line(("evidence", "notes")),
-                "evidence.notes",
-                f"renamed to rationale in format v2: write 'rationale:' instead of 'notes:'{both}",
-                WARNING,
-            )
-        )
+        code = "notes_renamed_both" if "rationale" in evidence else "notes_renamed"
+        out.append(problem(path, doc.key_line(("evidence", "notes")), "evidence.notes", code, WARNING))
     elif "evaluations" in m and "rationale" not in evidence and evidence:
-        out.append(
-            Problem(
-                path,
-                doc.line(("evidence",)),
-                "evidence.rationale",
-                "format v2 field 'evidence.rationale' is missing: add one paragraph on why stage and rating "
-                "follow from the evaluations",
-                WARNING,
-            )
-        )
+        out.append(problem(path, doc.line(("evidence",)), "evidence.rationale", "rationale_missing", WARNING))
     sources = m.get("sources") if isinstance(m.get("sources"), list) else []
     ids: dict[str, int] = {}
     for i, src in enumerate(sources):
@@ -334,11 +292,13 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
         if isinstance(sid, str):
             if sid in ids:
                 out.append(
-                    Problem(
+                    problem(
                         path,
                         doc.line(("sources", i, "id")),
                         f"sources[{i}].id",
-                        f"'{sid}' is already the id of sources[{ids[sid]}]: give each source its own id",
+                        "duplicate_source_id",
+                        id=sid,
+                        first=ids[sid],
                     )
                 )
             else:
@@ -346,18 +306,14 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
 
     def check_ref(p: tuple[Any, ...], value: Any) -> None:
         if isinstance(value, str) and value not in ids and not _TODO.search(value):
-            known = ", ".join(ids) or "none yet"
+            where = (path, doc.line(p), _field(p))
             guess = _closest(value, list(ids))
-            hint = f"did you mean '{guess}'? " if guess else ""
-            out.append(
-                Problem(
-                    path,
-                    doc.line(p),
-                    _field(p),
-                    f"'{value}' is not the id of an entry in sources: {hint}add 'id: {value}' to the source "
-                    f"it names (ids in this file: {known})",
-                )
-            )
+            if not ids:
+                out.append(problem(*where, "unknown_source_none", value=value))
+            elif guess:
+                out.append(problem(*where, "unknown_source_guess", value=value, guess=guess, known=", ".join(ids)))
+            else:
+                out.append(problem(*where, "unknown_source", value=value, known=", ".join(ids)))
 
     evaluations = m.get("evaluations") if isinstance(m.get("evaluations"), list) else None
     for i, ev in enumerate(evaluations or []):
@@ -373,45 +329,19 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
     at = doc.line(("evaluations",))
     if rating in RATED and not evs:
         out.append(
-            Problem(
-                path,
-                doc.line(("evidence", "rating")),
-                "evidence.rating",
-                f"'{rating}' needs at least one entry in evaluations: record the evaluation it follows from "
-                "(design, outcomes, source), or use 'not-rated'",
+            problem(
+                path, doc.line(("evidence", "rating")), "evidence.rating", "rating_without_evaluations", rating=rating
             )
         )
     if stage == "not-evaluated" and evs:
-        out.append(
-            Problem(
-                path,
-                at,
-                "evaluations",
-                f"stage is 'not-evaluated' but {len(evs)} evaluation(s) are listed: set the stage that the "
-                "evaluations support, or write evaluations: []",
-            )
-        )
+        out.append(problem(path, at, "evaluations", "not_evaluated_with_evaluations", n=len(evs)))
     if stage == "independently-evaluated" and not any(e.get("independent") == "yes" for e in evs):
-        out.append(
-            Problem(
-                path,
-                doc.line(("evidence", "stage")),
-                "evidence.stage",
-                "'independently-evaluated' needs an evaluation with 'independent: yes': "
-                "mark the independent one, or use stage 'evaluated'",
-            )
-        )
+        out.append(problem(path, doc.line(("evidence", "stage")), "evidence.stage", "independent_stage"))
     if stage in STAGES_NEEDING_A_MEASURED_EVALUATION and not any(
         e.get("design") in ("randomised", "quasi-experimental", "before-after") for e in evs
     ):
         out.append(
-            Problem(
-                path,
-                doc.line(("evidence", "stage")),
-                "evidence.stage",
-                f"'{stage}' needs at least one evaluation whose design is not 'descriptive': record it in "
-                "evaluations, or use stage 'monitored' or 'not-evaluated'",
-            )
+            problem(path, doc.line(("evidence", "stage")), "evidence.stage", "stage_needs_measured", stage=stage)
         )
     return out
 

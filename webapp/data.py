@@ -236,11 +236,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True, version_lang: 
         ),
         # the own-language name of a Spanish/Portuguese-bodied case is in that language; an English-bodied
         # case's (a local programme name) is in its first country's official language (CLDR), if known
-        "title_original_lang": (
-            "en"
-            if meta.get("title_original") in (None, shown_title)
-            else original_language(meta)
-        ),
+        "title_original_lang": ("en" if meta.get("title_original") in (None, shown_title) else original_language(meta)),
         "language": meta.get("language"),
         "original_lang": original_language(meta),
         "summary": loc["summary"],

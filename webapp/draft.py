@@ -262,7 +262,10 @@ def _anchor(problem: Problem, section_lines: list[tuple[int, str]]) -> str | Non
     while candidate:
         if candidate in SCALARS or candidate in GROUPS or re.fullmatch(r"(sources|contacts)\[[0-9]+\]\.\w+", candidate):
             return candidate
-        candidate = re.sub(r"(\[[0-9]+\]|\.[^.\[\]]+)$", "", candidate)
+        parent = re.sub(r"(\[[0-9]+\]|\.[^.\[\]]+)$", "", candidate)
+        if parent == candidate:  # a top-level field the form has no input for (e.g. a v2 field)
+            return None
+        candidate = parent
     return None
 
 
