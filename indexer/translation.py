@@ -112,7 +112,7 @@ def read_translation(path: Path, shown: str, text: str, digest: str) -> tuple[Tr
                 "language",
                 "translation_language_mismatch",
                 value=m["language"],
-                lang=lang,
+                language=lang,
             )
         )
     summary = m.get("summary")

@@ -275,15 +275,20 @@ def test_country_names_from_cldr_on_pages(client):
 
 
 def test_english_content_is_marked_english_and_originals_their_language(client):
+    # the case has a complete Spanish and a partial Portuguese translation file (cases/<id>.<lang>.md)
     body = client.get(f"/cases/{CASE}?lang=es").get_data(as_text=True)
-    assert re.search(r'<h1 lang="en">Neighbourhood Watch', body)  # the English title on a Spanish page
+    assert "<h1>Programa Vecinos Vigilantes de la Policía Nacional de Panamá</h1>" in body  # translated: no mark
     assert '<p class="orig">Vecinos Vigilantes</p>' in body  # Spanish on a Spanish page: no mark needed
+    assert re.search(r'<span lang="en">National Police of Panama</span>', body)  # English front-matter text
     pt = client.get(f"/cases/{CASE}?lang=pt").get_data(as_text=True)
+    assert "<h1>Programa Vecinos Vigilantes da Polícia Nacional do Panamá</h1>" in pt
     assert '<p class="orig" lang="es">Vecinos Vigilantes</p>' in pt  # the Spanish name marked Spanish
+    assert '<div class="body" lang="en">' in pt  # a partial translation: the body is the English original
     en = client.get(f"/cases/{CASE}?lang=en").get_data(as_text=True)
     assert "<h1>Neighbourhood Watch" in en  # no lang on English text on an English page
+    assert '<p class="orig" lang="es">Vecinos Vigilantes</p>' in en
     results = client.get("/search?q=community+policing&lang=pt").get_data(as_text=True)
-    assert re.search(r'<h2><a href="[^"]+" lang="en">', results)
+    assert re.search(r'<p class="meta">[^<]*<span lang="en">', results)  # the English institution name
 
 
 def test_citation_and_placeholder_are_translated(client):
