@@ -186,7 +186,7 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
                 "language",
                 "translation_same_language",
                 file=case.path,
-                lang=case.language,
+                language=case.language,
             )
         )
     complete = tr.complete

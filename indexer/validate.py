@@ -219,7 +219,7 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
                     f"summary.{body_lang}",
                     "summary_body_language",
                     WARNING,
-                    lang=body_lang,
+                    language=body_lang,
                 )
             )
     period = m.get("period")

@@ -774,13 +774,17 @@ def test_case_page_links_its_citations(client):
 
 
 @pytest.mark.parametrize(
-    "lang, summary_start",
-    [("en", "Vecinos Vigilantes (Neighbourhood Watch)"), ("es", "Vecinos Vigilantes es un programa")],
+    "lang, title_start, summary_start",
+    [
+        ("en", CASE_TITLE, "Vecinos Vigilantes (Neighbourhood Watch)"),
+        # the case's Spanish translation file gives the Spanish page its title and summary
+        ("es", "Programa Vecinos Vigilantes de la Policía Nacional de Panamá", "Vecinos Vigilantes es un programa"),
+    ],
 )
-def test_opengraph_meta_on_case_pages(client, lang, summary_start):
+def test_opengraph_meta_on_case_pages(client, lang, title_start, summary_start):
     p = page(client, f"/cases/{CASE}?lang={lang}")
     og = {a["property"]: a["content"] for a in p.find("meta") if (a.get("property") or "").startswith("og:")}
-    assert og["og:title"].startswith(CASE_TITLE)
+    assert og["og:title"].startswith(title_start)
     assert "Vecinos Vigilantes" in og["og:title"]
     assert og["og:description"].startswith(summary_start)
     assert og["og:type"] == "article"
