@@ -29,7 +29,7 @@ EN_CASE = VALID / "valid-english-case.md"
 # bad files that are reported but still load (warnings only / only the dangling link is dropped)
 LOADED_BAD = {"todo-placeholder", "dangling-related"}
 # the line each byte-level file is reported on (0: the whole file)
-BYTE_LINES = {"latin1-encoded": 28, "binary-image": 0, "crlf-wrong-type": 6, "bom-unknown-key": 20, "huge-case": 0}
+BYTE_LINES = {"latin1-encoded": 29, "binary-image": 0, "crlf-wrong-type": 6, "bom-unknown-key": 20, "huge-case": 0}
 GENERATED_VALID = {"valid-crlf-case", "valid-bom-case"}
 GENERATED_BAD = {"latin1-encoded", "binary-image", "huge-case"}
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import originals
 
 from indexer.build import current_build
 from indexer.keyword import KeywordIndex
@@ -65,7 +66,7 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, library, build):
     before = KeywordIndex.open(first / "keyword")
     before_scores = whoosh_scores(before, "community policing")
     before.close()
-    files = sorted(library.glob("*.md"))
+    files = originals(library)
     edited = files[0]
     added_text = "\nCommunity policing and police training.\n"
     edited.write_text(edited.read_text(encoding="utf-8") + added_text, encoding="utf-8")
@@ -145,7 +146,7 @@ def test_incremental_centroids_equal_a_full_build(tmp_path, library, build):
 
     inc, full = tmp_path / "inc", tmp_path / "full"
     build(library, inc)
-    files = sorted(library.glob("*.md"))
+    files = originals(library)
     for f in (files[0], files[len(files) // 2]):
         f.write_text(f.read_text(encoding="utf-8") + "\nA new paragraph on police training.\n", encoding="utf-8")
     files[-1].unlink()
@@ -177,7 +178,7 @@ def test_an_incremental_build_never_rewrites_the_live_builds_files(tmp_path, lib
     build(library, ix)
     live = current_build(ix)
     before = {p.name: p.read_bytes() for p in (live / "keyword").iterdir() if p.is_file()}
-    case = sorted(library.glob("*.md"))[0]
+    case = originals(library)[0]
     case.write_text(case.read_text(encoding="utf-8") + "\nUn informe sobre el ñandúbay.\n", encoding="utf-8")
     build(library, ix)
     assert current_build(ix) != live
