@@ -203,6 +203,13 @@ FORM_MESSAGES: dict[str, str] = {
     "not_a_mapping": N_("The form could not be read as a case file."),
     "unknown_related": N_("No case in the library has the id(s) {ids}: check the spelling."),
     "control_char": N_("This holds an invisible control character ({char}): remove it."),
+    **{
+        f"v2_missing_{name}": N_(
+            "The format v2 field “{field}” is missing: the form does not have it yet; add it to the downloaded "
+            "file before the pull request."
+        )
+        for name in ("problems", "target_population", "setting", "mechanism", "resources", "evaluations")
+    },
 }
 
 

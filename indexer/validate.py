@@ -278,7 +278,7 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
     out: list[Problem] = []
     for name in vocab.V2_FIELDS:
         if name not in m:
-            out.append(problem(path, doc.line(()), name, f"v2_missing_{name}", WARNING))
+            out.append(problem(path, doc.line(()), name, f"v2_missing_{name}", WARNING, field=name))
     evidence = m.get("evidence") if isinstance(m.get("evidence"), dict) else {}
     if "notes" in evidence:
         code = "notes_renamed_both" if "rationale" in evidence else "notes_renamed"
