@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test fuzz lint serve index check clean browser-deps release
+.PHONY: setup test fuzz lint serve index check clean browser-deps translations catalogs release
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,7 +16,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Compiled message catalogs (.mo) are build products, never committed: compiled from the .po files.
+TR := webapp/translations
+MO := $(TR)/es/LC_MESSAGES/messages.mo $(TR)/pt/LC_MESSAGES/messages.mo
+$(TR)/%/LC_MESSAGES/messages.mo: $(TR)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d $(TR) -l $*
+
+catalogs: $(MO)
+
+setup: $(STAMP) catalogs
+
+# Re-extract every message (templates, web app, engine), merge it into es and pt, compile.
+# New msgids arrive untranslated: tests/test_catalogs.py fails until every one has a translation.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -k translate:2 -k translate_plural:2,3 --no-location --sort-output \
+	  --project caselib \
+	  -o $(TR)/messages.pot .
+	$(BIN)/pybabel update -i $(TR)/messages.pot -d $(TR) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TR)
 
 # Debian's Chromium for the browser tests (never a browser download); skipped if present.
 browser-deps:

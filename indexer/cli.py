@@ -52,9 +52,18 @@ def main() -> None:
     default=None,
     help="Collections folder or file to check as well (default: collections/, when it exists and no PATH is given).",
 )
-def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path | None) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "es", "pt"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages (JSON output keeps English in 'message' and adds 'text').",
+)
+def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path | None, lang: str) -> None:
     """Validate case files (default: the cases/ folder) and collections (*.yml). Exit 1 on errors."""
     from .collections import case_ids_in, is_collection_file, load_collections
+    from .i18n import translate, translate_plural
+    from .messages import format_problem, render
 
     def collection_target(p: Path) -> bool:
         if not p.is_dir():  # a file, or a FIFO or device that read_case/read_collection refuse in one line
@@ -86,17 +95,26 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path
         if cols is not None:
             report["collections"] = cols.files
             report["valid"] += sum(1 for c in cols.collections if c.path not in failing_paths)
-        report["problems"] = [p.to_dict() for p in problems]
+        report["problems"] = [p.to_dict() | ({"text": render(p, lang)} if lang != "en" else {}) for p in problems]
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         for p in problems:
-            click.echo(str(p), err=False)
-        what = f"{files} file(s) checked"
+            click.echo(format_problem(p, lang), err=False)
+        what = translate(lang, "{n} file(s) checked", n=files)
         if cols is not None:
-            what += f" ({result.files} case file(s), {cols.files} collection(s))"
-        summary = f"{what}: {n_err} error(s), {n_warn} warning(s)"
+            what += translate(
+                lang, " ({cases} case file(s), {collections} collection(s))", cases=result.files, collections=cols.files
+            )
+        summary = translate(
+            lang,
+            "{checked}: {errors}, {warnings}",
+            checked=what,
+            # English keeps its "(s)" form (scripts read it); the catalogs give real plurals
+            errors=translate_plural(lang, "{n} error(s)", "{n} error(s)", n_err),
+            warnings=translate_plural(lang, "{n} warning(s)", "{n} warning(s)", n_warn),
+        )
         if strict and n_warn:
-            summary += " (--strict: warnings count as errors)"
+            summary += translate(lang, " (--strict: warnings count as errors)")
         click.echo(summary, err=True)
     if targets and result.files == 0:
         click.echo(f"no case files found in {', '.join(map(str, targets))}", err=True)
@@ -129,7 +147,7 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path
     type=click.Choice(["en", "es", "pt"]),
     default="en",
     show_default=True,
-    help="Language of the body; with es/pt, TITLE is the original-language name.",
+    help="Language of the body, the hints and the default texts; with es/pt, TITLE is the original-language name.",
 )
 @click.option("--id", "case_id", help="Case id (default: derived from the title).")
 @cases_option

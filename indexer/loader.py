@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .frontmatter import FrontMatterError, parse_yaml, split
+from .messages import problem
 from .model import ERROR, WARNING, Case, Problem, Translation
 from .translation import check_against, read_translation, split_name
 from .validate import validate
@@ -253,12 +254,7 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
         if case.id in by_id:
             first = by_id[case.id]
             result.problems.append(
-                Problem(
-                    case.path,
-                    case.key_lines.get("id", 2),
-                    "id",
-                    f"duplicate id '{case.id}', already used by {first.path}: give this case its own id and file name",
-                )
+                problem(case.path, case.key_lines.get("id", 2), "id", "duplicate_id", id=case.id, first=first.path)
             )
             continue
         by_id[case.id] = case
@@ -267,12 +263,12 @@ def load_library(paths: list[Path] | Path, reuse: Reuse | None = None) -> LoadRe
         if dangling:
             # an error for `check`, but the case itself stays usable: only the broken links are dropped
             result.problems.append(
-                Problem(
+                problem(
                     case.path,
                     case.key_lines.get("related", 1),
                     "related",
-                    f"unknown case id(s) {', '.join(dangling)}: no cases/<id>.md file "
-                    "has that id; fix the spelling or remove it",
+                    "unknown_related_file",
+                    ids=", ".join(dangling),
                 )
             )
             meta = dict(case.meta, related=[r for r in case.related if r in stems])
@@ -308,14 +304,15 @@ def _attach_translations(
             original = read_case(sibling, cwd=cwd)[0] if sibling.is_file() else None
             originals[tr.case_id] = original
             if original is None:
-                why = "has errors (run caselib check on it)" if sibling.is_file() else "does not exist"
+                code = "translation_orphan_invalid" if sibling.is_file() else "translation_orphan_missing"
                 result.problems.append(
-                    Problem(
+                    problem(
                         tr.path,
                         tr.key_lines.get("translation_of", 2),
                         "translation_of",
-                        f"translates '{tr.case_id}', but {display_path(sibling, cwd)} {why}: "
-                        "a translation needs its original case file beside it",
+                        code,
+                        id=tr.case_id,
+                        file=display_path(sibling, cwd),
                     )
                 )
         found.setdefault(tr.case_id, []).append((f, tr))

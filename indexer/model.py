@@ -17,8 +17,12 @@ class Problem:
     path: str
     line: int
     field: str
-    message: str
+    message: str  # in English (what `caselib check` prints by default)
     severity: str = ERROR
+    # what went wrong as a code and its parameters (indexer.messages), so the message can be shown in
+    # the reader's language; "" for problems reported only in English (e.g. YAML syntax errors)
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __str__(self) -> str:
         tag = "" if self.severity == ERROR else "warning: "
@@ -33,6 +37,10 @@ class Problem:
             "field": self.field,
             "message": self.message,
             "severity": self.severity,
+            "code": self.code,
+            "params": {
+                k: v if isinstance(v, (int, float, bool)) or v is None else str(v) for k, v in self.params.items()
+            },
         }
 
 

@@ -7,6 +7,20 @@ import re
 
 from . import vocab
 from .frontmatter import dump_yaml
+from .i18n import N_, translate
+
+# The placeholders and default texts of a new case, written in the body's language (`caselib new --lang`).
+HINTS = {
+    "context": N_("the problem the practice answers, where and for whom, as the sources describe it."),
+    "practice": N_("what the practice is: its components, who does what."),
+    "implementation": N_("how it was put in place: dates, partners, funding, training, scale."),
+    "results": N_(
+        "outputs and outcomes the sources report, with figures and their source; "
+        "if none, write 'Not evaluated: the sources report no evaluation.'"
+    ),
+    "lessons": N_("what the sources say about lessons and what another institution would need to replicate it."),
+    "sources": N_("the documents listed in `sources`, one per line."),
+}
 
 
 def slugify(title: str) -> str:
@@ -24,74 +38,70 @@ def new_case_text(
     themes: list[str] | None = None,
     today: _dt.date | None = None,
 ) -> str:
-    """Front matter with TODO placeholders and the required sections, in the body language."""
+    """Front matter with TODO placeholders and the required sections, hints and default texts in ``lang``.
+
+    Every placeholder starts with "TODO:" in every language, so `caselib check --strict` finds it."""
     today = today or _dt.date.today()
+
+    def todo(message: str) -> str:
+        return "TODO: " + translate(lang, message)
+
+    # v2: the inline summary holds English and the body's language
+    summaries = {"en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when."}
+    if lang == "es":
+        summaries["es"] = (
+            "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo."
+        )
+    elif lang == "pt":
+        summaries["pt"] = "TODO: até 120 palavras em português: o problema, a prática, quem a executa, desde quando."
     meta = {
         "id": case_id or slugify(title),
-        "title": title if lang == "en" else "TODO: name of the practice in English",
+        "title": title if lang == "en" else todo(N_("name of the practice in English")),
         **({"title_original": title} if lang != "en" else {}),
         "language": lang,
         "countries": countries or ["TODO"],
         "scale": "national",
-        "institution": {"name": "TODO: institution that runs the practice", "type": "other"},
+        "institution": {"name": todo(N_("institution that runs the practice (its name in English)")), "type": "other"},
         "partners": [],
         "pillars": pillars or ["TODO"],
         "themes": themes or ["TODO"],
-        "problems": ["TODO: codes from the vocabulary 'problems', e.g. homicide"],
-        "target_population": ["TODO: codes from the vocabulary 'target_population', e.g. youth-at-risk"],
-        "setting": ["TODO: codes from the vocabulary 'setting', e.g. urban"],
-        "mechanism": "TODO: 1-3 sentences in English: how the practice is meant to work (its logic).",
-        "period": {"start": "TODO: year the practice started, e.g. 2010", "end": None},
+        "problems": [todo(N_("codes from the vocabulary 'problems', e.g. homicide"))],
+        "target_population": [todo(N_("codes from the vocabulary 'target_population', e.g. youth-at-risk"))],
+        "setting": [todo(N_("codes from the vocabulary 'setting', e.g. urban"))],
+        "mechanism": todo(N_("1-3 sentences in English: how the practice is meant to work (its logic).")),
+        "period": {"start": todo(N_("year the practice started, e.g. 2010")), "end": None},
         "status": "unknown",
         "evidence": {
             "stage": "not-evaluated",
             "rating": "not-rated",
-            "rationale": "Not evaluated: the sources report no evaluation.",
+            "rationale": translate(lang, N_("Not evaluated: the sources report no evaluation.")),
         },
         "evaluations": [],
         "resources": {
-            "staff": "TODO: who runs it and how many people, as the sources say, or not-documented",
-            "training": "TODO: training given to staff or participants, or not-documented",
-            "equipment": "TODO: systems, vehicles, equipment, or not-documented",
-            "duration": "TODO: how long it ran or how long a cycle takes, or not-documented",
-            "budget": "TODO: not-documented, or a mapping amount / currency / year / covers / source",
+            "staff": todo(N_("who runs it and how many people, as the sources say, or not-documented")),
+            "training": todo(N_("training given to staff or participants, or not-documented")),
+            "equipment": todo(N_("systems, vehicles, equipment, or not-documented")),
+            "duration": todo(N_("how long it ran or how long a cycle takes, or not-documented")),
+            "budget": todo(N_("not-documented, or a mapping amount / currency / year / covers / source")),
         },
         "channel": "other",
         "sources": [
             {
-                "title": "TODO: title of the document you read",
-                "publisher": "TODO: publisher",
-                "year": "TODO: year",
+                "title": todo(N_("title of the document you read")),
+                "publisher": todo(N_("publisher")),
+                "year": todo(N_("year")),
                 "url": "https://TODO",
-                "id": "TODO: a short slug for this source, e.g. report-2012 (evaluations name it)",
+                "id": todo(N_("a short slug for this source, e.g. report-2012 (evaluations name it)")),
             }
         ],
-        "summary": {
-            "en": "TODO: up to 120 words in English: the problem, the practice, who runs it, since when.",
-            **(
-                {lang: "TODO: hasta 120 palabras en español: el problema, la práctica, quién la ejecuta, desde cuándo."}
-                if lang == "es"
-                else {lang: "TODO: até 120 palavras em português: o problema, a prática, quem a executa, desde quando."}
-                if lang == "pt"
-                else {}
-            ),
-        },
+        "summary": summaries,
         "related": [],
         "documentation": {
             "status": "draft",
-            "documented_by": "TODO: your team or institution",
+            "documented_by": todo(N_("your team or institution")),
             "last_reviewed": today.isoformat(),
         },
     }
     front = dump_yaml(meta)
-    hints = {
-        "context": "TODO: the problem the practice answers, where and for whom, as the sources describe it.",
-        "practice": "TODO: what the practice is: its components, who does what.",
-        "implementation": "TODO: how it was put in place: dates, partners, funding, training, scale.",
-        "results": "TODO: outputs and outcomes the sources report, with figures and their source; "
-        "if none, write 'Not evaluated: the sources report no evaluation.'",
-        "lessons": "TODO: what the sources say about lessons and what another institution would need to replicate it.",
-        "sources": "TODO: the documents listed in `sources`, one per line.",
-    }
-    body = [f"## {names.get(lang, names['en'])}\n\n{hints[key]}\n" for key, names in vocab.SECTIONS]
+    body = [f"## {names.get(lang, names['en'])}\n\n{todo(HINTS[key])}\n" for key, names in vocab.SECTIONS]
     return f"---\n{front}---\n\n" + "\n".join(body)

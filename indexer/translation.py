@@ -24,6 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .frontmatter import FrontMatterError, parse_yaml, split
+from .messages import problem
 from .model import ERROR, WARNING, Case, Problem, Translation
 from .validate import (
     _TODO,
@@ -79,70 +80,59 @@ def read_translation(path: Path, shown: str, text: str, digest: str) -> tuple[Tr
         return None, [Problem(shown, exc.line, "", str(exc))]
     if not isinstance(doc.data, dict):
         got = "nothing" if doc.data is None else type(doc.data).__name__
-        return None, [
-            Problem(shown, doc.line(()), "", f"front matter must be a mapping of 'key: value' lines, got {got}")
-        ]
+        return None, [problem(shown, doc.line(()), "", "not_a_mapping", got=got)]
     m = doc.data
     problems = schema_problems(doc, shown, _validator(), schema())
     problems += [p for p in identity_problems(doc, shown, case_id, path.name) if p.field != "id"]
     control_problems(m, (), doc, shown, problems)
     for offset, line in enumerate(body.split("\n")):
         if found := CONTROL.search(line.rstrip("\r")):
-            problems.append(Problem(shown, body_line + offset, "body", f"{_control_name(found.group())}: remove it"))
-    if lang not in LANGUAGES:
-        problems.append(
-            Problem(
-                shown,
-                1,
-                "",
-                f"'{lang}' is not a language of the library: name the file <id>.es.md, .pt.md, .en.md or .fr.md",
+            problems.append(
+                problem(shown, body_line + offset, "body", "control_char", char=_control_name(found.group()))
             )
-        )
+    if lang not in LANGUAGES:
+        problems.append(problem(shown, 1, "", "translation_language_name", language=lang))
     if isinstance(m.get("translation_of"), str) and m["translation_of"] != case_id:
         problems.append(
-            Problem(
+            problem(
                 shown,
                 doc.line(("translation_of",)),
                 "translation_of",
-                f"'{m['translation_of']}' differs from the file name '{path.name}': "
-                f"set translation_of: {case_id} or rename the file",
+                "translation_of_mismatch",
+                value=m["translation_of"],
+                file=path.name,
+                id=case_id,
             )
         )
     if isinstance(m.get("language"), str) and m["language"] != lang:
         problems.append(
-            Problem(
+            problem(
                 shown,
                 doc.line(("language",)),
                 "language",
-                f"'{m['language']}' differs from the file name's language '{lang}': make them equal",
+                "translation_language_mismatch",
+                value=m["language"],
+                language=lang,
             )
         )
     summary = m.get("summary")
     if isinstance(summary, str) and len(summary.split()) > SUMMARY_MAX_WORDS:
         problems.append(
-            Problem(
+            problem(
                 shown,
                 doc.line(("summary",)),
                 "summary",
-                f"has {len(summary.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer",
+                "summary_too_long",
+                n=len(summary.split()),
+                max=SUMMARY_MAX_WORDS,
             )
         )
     sections = parse_sections(body, body_line)
     if m.get("status") == "complete" and not sections:
-        problems.append(
-            Problem(
-                shown,
-                body_line,
-                "body",
-                "status is complete but the body has no sections: translate every section of the original, "
-                "or set status: partial",
-            )
-        )
+        problems.append(problem(shown, body_line, "body", "translation_complete_no_sections"))
     for sec in sections:
         if _TODO.search(sec.text):
-            problems.append(
-                Problem(shown, sec.line, "body", f"section '{sec.heading}' still holds a TODO placeholder", WARNING)
-            )
+            problems.append(problem(shown, sec.line, "body", "section_todo", WARNING, heading=sec.heading))
     _todo_fields(m, (), doc, shown, problems)
     if any(p.severity == ERROR for p in problems):
         return None, problems
@@ -170,7 +160,7 @@ def _todo_fields(value: Any, p: tuple, doc, shown: str, out: list[Problem]) -> N
             _todo_fields(v, (*p, i), doc, shown, out)
     elif isinstance(value, str) and _TODO.search(value):
         fld = ".".join(str(x) for x in p)
-        out.append(Problem(shown, doc.line(p), fld, "still holds a TODO placeholder: fill it in", WARNING))
+        out.append(problem(shown, doc.line(p), fld, "todo", WARNING))
 
 
 def numbers(text: str) -> set[str]:
@@ -190,55 +180,45 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
     line = tr.key_lines.get
     if tr.language == case.language:
         out.append(
-            Problem(
+            problem(
                 tr.path,
                 line("language", 1),
                 "language",
-                f"the original {case.path} is already in '{case.language}': a translation must be in another language",
+                "translation_same_language",
+                file=case.path,
+                language=case.language,
             )
         )
     complete = tr.complete
     # keys the original lacks cannot be translated
     for key in ("mechanism", "resources", "evaluations"):
         if key in m and key not in om:
-            out.append(
-                Problem(tr.path, line(key, 1), key, f"the original has no '{key}': remove it from the translation")
-            )
+            out.append(problem(tr.path, line(key, 1), key, "translation_extra_key", key=key))
     if (
         "rationale" in (m.get("evidence") or {})
         and not (om.get("evidence") or {}).get("rationale")
         and not (om.get("evidence") or {}).get("notes")
     ):
-        out.append(
-            Problem(tr.path, line("evidence", 1), "evidence.rationale", "the original has no rationale: remove it")
-        )
+        out.append(problem(tr.path, line("evidence", 1), "evidence.rationale", "translation_extra_rationale"))
     res, ores = m.get("resources"), om.get("resources")
     if isinstance(res, dict) and isinstance(ores, dict):
         for k, v in res.items():
             ov = ores.get(k)
             if ov == NOT_DOCUMENTED and v != NOT_DOCUMENTED:
-                out.append(
-                    Problem(
-                        tr.path,
-                        line("resources", 1),
-                        f"resources.{k}",
-                        "is not-documented in the original: keep the token",
-                    )
-                )
+                out.append(problem(tr.path, line("resources", 1), f"resources.{k}", "translation_keep_token"))
             if k == "budget" and isinstance(v, dict) and not isinstance(ov, dict):
-                out.append(
-                    Problem(tr.path, line("resources", 1), "resources.budget", "the original has no budget figure")
-                )
+                out.append(problem(tr.path, line("resources", 1), "resources.budget", "translation_extra_budget"))
     evs, oevs = m.get("evaluations"), om.get("evaluations")
     if isinstance(evs, list) and isinstance(oevs, list):
         if len(evs) != len(oevs):
             out.append(
-                Problem(
+                problem(
                     tr.path,
                     line("evaluations", 1),
                     "evaluations",
-                    f"has {len(evs)} entries, the original {len(oevs)}: "
-                    "translate each evaluation once, in the same order",
+                    "translation_evaluation_count",
+                    n=len(evs),
+                    original=len(oevs),
                 )
             )
         else:
@@ -246,11 +226,13 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
                 outs, oouts = ev.get("outcomes"), (oev or {}).get("outcomes")
                 if isinstance(outs, list) and isinstance(oouts, list) and len(outs) != len(oouts):
                     out.append(
-                        Problem(
+                        problem(
                             tr.path,
                             line("evaluations", 1),
                             f"evaluations[{i}].outcomes",
-                            f"has {len(outs)} outcomes, the original {len(oouts)}: same number, same order",
+                            "translation_outcome_count",
+                            n=len(outs),
+                            original=len(oouts),
                         )
                     )
     if complete:
@@ -258,15 +240,8 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
         if (om.get("evidence") or {}).get("rationale") and "rationale" not in (m.get("evidence") or {}):
             missing.append("evidence.rationale")
         if missing:
-            out.append(
-                Problem(
-                    tr.path,
-                    1,
-                    missing[0],
-                    f"status is complete but {', '.join(missing)} "
-                    f"{'is' if len(missing) == 1 else 'are'} not translated: translate them or set status: partial",
-                )
-            )
+            code = "translation_incomplete" if len(missing) == 1 else "translation_incomplete_many"
+            out.append(problem(tr.path, 1, missing[0], code, fields=", ".join(missing)))
     if tr.sections:
         want = [_shape_key(s.key) for s in case.sections]
         got = [_shape_key(s.key) for s in tr.sections]
@@ -274,28 +249,24 @@ def check_against(tr: Translation, case: Case) -> list[Problem]:
             names = dict(SECTIONS)
             heads = [names[k].get(tr.language, names[k]["en"]) if k in names else "(added section)" for k in want]
             out.append(
-                Problem(
-                    tr.path,
-                    tr.sections[0].line,
-                    "body",
-                    f"the sections differ from the original's: a complete translation has the same sections in the "
-                    f"same order ({' · '.join(heads)})",
-                )
+                problem(tr.path, tr.sections[0].line, "body", "translation_section_shape", order=" · ".join(heads))
             )
         elif not complete and not set(got) <= set(want):
-            out.append(Problem(tr.path, tr.sections[0].line, "body", "has sections the original does not have"))
+            out.append(problem(tr.path, tr.sections[0].line, "body", "translation_extra_sections"))
         if complete and got == want:
             for osec, tsec in zip(case.sections, tr.sections, strict=True):
                 lost = sorted(numbers(osec.text) - numbers(tsec.text), key=lambda n: (len(n), n))
                 if lost:
                     out.append(
-                        Problem(
+                        problem(
                             tr.path,
                             tsec.line,
                             "body",
-                            f"section '{tsec.heading}' lacks the figure(s) {', '.join(lost[:8])} of the original's "
-                            f"'{osec.heading}': a translation keeps every figure",
+                            "translation_lost_figures",
                             WARNING,
+                            heading=tsec.heading,
+                            figures=", ".join(lost[:8]),
+                            original=osec.heading,
                         )
                     )
     return out

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from . import vocab
 from .frontmatter import YamlDoc
+from .messages import problem
 from .model import WARNING, Problem, Section
 
 SUMMARY_MAX_WORDS = 120
@@ -91,84 +92,84 @@ def schema_problems(
             extra = [k for k in err.instance if k not in allowed]
             for key in extra:
                 guess = _closest(key, allowed)
-                hint = f"did you mean '{guess}'?" if guess else f"allowed keys here: {', '.join(allowed)}"
-                problems.append(
-                    Problem(path, doc.key_line((*p, key)), _field((*p, key)), f"unknown key '{key}': {hint}")
-                )
+                where = (path, doc.key_line((*p, key)), _field((*p, key)))
+                if guess:
+                    problems.append(problem(*where, "unknown_key_guess", key=key, guess=guess))
+                else:
+                    problems.append(problem(*where, "unknown_key", key=key, allowed=", ".join(allowed)))
             continue
         if err.validator == "required":
             missing = err.message.split("'")[1] if "'" in err.message else err.message
             problems.append(
-                Problem(
-                    path,
-                    line,
-                    _field((*p, missing)),
-                    f"required field '{missing}' is missing: add it ("
-                    f"see docs/registration-format.md#{missing.replace('_', '-')})",
-                )
+                problem(path, line, _field((*p, missing)), "required", field=missing, anchor=missing.replace("_", "-"))
             )
             continue
         if err.validator == "enum":
             allowed = err.validator_value
             guess = _closest(err.instance, allowed)
-            hint = f"did you mean '{guess}'? " if guess else ""
-            problems.append(
-                Problem(path, line, fld, f"'{err.instance}' is not allowed; {hint}allowed values: {', '.join(allowed)}")
-            )
+            values = {"value": err.instance, "allowed": ", ".join(allowed)}
+            if guess:
+                problems.append(problem(path, line, fld, "enum_guess", guess=guess, **values))
+            else:
+                problems.append(problem(path, line, fld, "enum", **values))
             continue
         if err.validator == "pattern" and p and p[0] == "countries":
             guess = vocab.suggest_country(err.instance)
-            hint = f"did you mean '{guess}'?" if guess else "use an ISO 3166-1 alpha-2 code such as 'PA' or 'CO'"
-            problems.append(Problem(path, line, fld, f"'{err.instance}' is not an ISO 3166-1 alpha-2 code: {hint}"))
+            if guess:
+                problems.append(problem(path, line, fld, "country_code_guess", value=err.instance, guess=guess))
+            else:
+                problems.append(problem(path, line, fld, "country_code", value=err.instance))
             continue
         if err.validator == "type":
-            want = err.validator_value
-            got = type(err.instance).__name__
-            names = {
-                "array": "a list",
-                "object": "a mapping (key: value lines)",
-                "string": "text",
-                "integer": "a whole number",
-                "null": "empty",
-            }
-            want_s = " or ".join(names.get(w, w) for w in (want if isinstance(want, list) else [want]))
-            fix = ""
-            if want == "array" and not isinstance(err.instance, (list, dict)):
-                fix = f"; write it as a list, e.g. [{err.instance}]"
-            elif want == "string" and isinstance(err.instance, (int, float)):
-                fix = f'; quote it, e.g. "{err.instance}"'
-            problems.append(Problem(path, line, fld, f"expected {want_s}, got {got}{fix}"))
+            problems.append(_type_problem(path, line, fld, err.validator_value, err.instance))
             continue
         if err.validator in ("anyOf", "oneOf") and p and p[0] == "period":
-            problems.append(
-                Problem(path, line, fld, f"'{err.instance}' is not a year (2009) or year-month (\"2009-05\")")
-            )
+            problems.append(problem(path, line, fld, "period_value", value=err.instance))
             continue
         if err.validator == "pattern":
             desc = _schema_at(p, root).get("description", "")
             problems.append(
-                Problem(path, line, fld, f"'{err.instance}' has the wrong form ({desc or err.validator_value})")
+                problem(path, line, fld, "pattern", value=err.instance, expected=desc or err.validator_value)
             )
             continue
         if err.validator in ("minItems", "minLength"):
-            problems.append(Problem(path, line, fld, f"is empty or too short: {err.message}"))
+            problems.append(problem(path, line, fld, "too_short", detail=err.message))
             continue
-        if err.validator == "const":
+        if err.validator in ("minimum", "maximum"):
             problems.append(
-                Problem(
-                    path,
-                    line,
-                    fld,
-                    f"'{err.instance}' is not allowed here: write {err.validator_value} "
-                    "or a mapping with amount, currency, year, covers and source",
-                )
+                problem(path, line, fld, err.validator, value=repr(err.instance), limit=err.validator_value)
             )
             continue
-        if err.validator == "uniqueItems":
-            problems.append(Problem(path, line, fld, "lists the same value twice: remove the repeat"))
+        if err.validator == "const":
+            problems.append(problem(path, line, fld, "budget_value", value=err.instance, token=err.validator_value))
             continue
-        problems.append(Problem(path, line, fld, err.message))
+        if err.validator == "uniqueItems":
+            problems.append(problem(path, line, fld, "duplicate_items"))
+            continue
+        problems.append(problem(path, line, fld, "schema", detail=err.message))
     return problems
+
+
+_TYPE_CODES = {"array": "type_list", "object": "type_mapping", "string": "type_text", "integer": "type_number"}
+_TYPE_NAMES = {
+    "array": "a list",
+    "object": "a mapping (key: value lines)",
+    "string": "text",
+    "integer": "a whole number",
+    "null": "empty",
+}
+
+
+def _type_problem(path: str, line: int, fld: str, want: str | list[str], value: Any) -> Problem:
+    got = type(value).__name__
+    if want == "array" and not isinstance(value, (list, dict)):
+        return problem(path, line, fld, "type_list_fix", got=got, value=value)
+    if want == "string" and isinstance(value, (int, float)):
+        return problem(path, line, fld, "type_text_fix", got=got, value=value)
+    if isinstance(want, str) and want in _TYPE_CODES:
+        return problem(path, line, fld, _TYPE_CODES[want], got=got)
+    want_s = " or ".join(_TYPE_NAMES.get(w, w) for w in (want if isinstance(want, list) else [want]))
+    return problem(path, line, fld, "type_other", want=want_s, got=got)
 
 
 def identity_problems(doc: YamlDoc, path: str, stem: str, file_name: str) -> list[Problem]:
@@ -176,17 +177,9 @@ def identity_problems(doc: YamlDoc, path: str, stem: str, file_name: str) -> lis
     m = doc.data
     out: list[Problem] = []
     for dup_path, dup_line in doc.duplicates:
-        out.append(Problem(path, dup_line, _field(dup_path), "key appears twice: keep one (YAML keeps only the last)"))
+        out.append(problem(path, dup_line, _field(dup_path), "duplicate_key"))
     if isinstance(m.get("id"), str) and m["id"] != stem:
-        out.append(
-            Problem(
-                path,
-                doc.line(("id",)),
-                "id",
-                f"'{m['id']}' differs from the file name '{file_name}': "
-                f"make them equal (rename the file or set id: {stem})",
-            )
-        )
+        out.append(problem(path, doc.line(("id",)), "id", "id_mismatch", id=m["id"], file=file_name, stem=stem))
     return out
 
 
@@ -198,37 +191,35 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
     for i, code in enumerate(countries):
         if isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) and not vocab.is_country(code):
             guess = vocab.suggest_country(code)
-            hint = f" did you mean '{guess}'?" if guess and guess != code else ""
-            out.append(
-                Problem(
-                    path,
-                    doc.line(("countries", i)),
-                    f"countries[{i}]",
-                    f"'{code}' is not an ISO 3166-1 country code.{hint}",
-                )
-            )
+            where = (path, doc.line(("countries", i)), f"countries[{i}]")
+            if guess and guess != code:
+                out.append(problem(*where, "unknown_country_guess", code=code, guess=guess))
+            else:
+                out.append(problem(*where, "unknown_country", code=code))
     summary = m.get("summary")
     if isinstance(summary, dict):
         for lang, text in summary.items():
             if isinstance(text, str) and len(text.split()) > SUMMARY_MAX_WORDS:
                 out.append(
-                    Problem(
+                    problem(
                         path,
                         doc.line(("summary", lang)),
                         f"summary.{lang}",
-                        f"has {len(text.split())} words; shorten it to {SUMMARY_MAX_WORDS} or fewer",
+                        "summary_too_long",
+                        n=len(text.split()),
+                        max=SUMMARY_MAX_WORDS,
                     )
                 )
         body_lang = m.get("language")
         if body_lang in ("es", "pt", "fr") and body_lang not in summary and "en" in summary:
             out.append(
-                Problem(
+                problem(
                     path,
                     doc.line(("summary",)),
                     f"summary.{body_lang}",
-                    f"the body is in '{body_lang}' but summary has no '{body_lang}': add it "
-                    "(the inline summary holds English and the body's language)",
+                    "summary_body_language",
                     WARNING,
+                    language=body_lang,
                 )
             )
     period = m.get("period")
@@ -236,43 +227,37 @@ def _rule_problems(doc: YamlDoc, path: str, stem: str) -> list[Problem]:
         start, end = _date_key(period.get("start"), first=True), _date_key(period.get("end"), first=False)
         if start and end and end < start:
             out.append(
-                Problem(
+                problem(
                     path,
                     doc.line(("period", "end")),
                     "period.end",
-                    f"ends ({period['end']}) before it starts ({period['start']}): correct one of them",
+                    "period_order",
+                    end=period["end"],
+                    start=period["start"],
                 )
             )
     evidence = m.get("evidence")
     if isinstance(evidence, dict):
         if evidence.get("stage") == "not-evaluated" and evidence.get("rating") not in (None, "not-rated"):
             out.append(
-                Problem(
+                problem(
                     path,
                     doc.line(("evidence", "rating")),
                     "evidence.rating",
-                    f"'{evidence.get('rating')}' needs an evaluation, but stage is 'not-evaluated': "
-                    "use rating 'not-rated' or cite the evaluation and set the stage",
+                    "rating_without_evaluation",
+                    rating=evidence.get("rating"),
                 )
             )
     out += _v2_problems(doc, path)
     related = m.get("related") if isinstance(m.get("related"), list) else []
     if isinstance(m.get("id"), str) and m["id"] in related:
         i = m["related"].index(m["id"])
-        out.append(Problem(path, doc.line(("related", i)), f"related[{i}]", "a case cannot be related to itself"))
+        out.append(problem(path, doc.line(("related", i)), f"related[{i}]", "related_self"))
     _todo_walk(m, (), doc, path, out)
     control_problems(m, (), doc, path, out)
     return out
 
 
-_V2_HINTS = {
-    "problems": ", a list of codes from the vocabulary 'problems'",
-    "target_population": ", a list of codes from the vocabulary 'target_population'",
-    "setting": ", a list of codes from the vocabulary 'setting'",
-    "mechanism": ": 1-3 sentences in English on how the practice is meant to work",
-    "resources": " with staff, training, equipment, duration and budget (not-documented where the sources say nothing)",
-    "evaluations": " (write evaluations: [] when the sources report none)",
-}
 RATED = ("effective", "promising", "mixed", "no-effect", "insufficient-evidence")
 STAGES_NEEDING_A_MEASURED_EVALUATION = ("evaluated", "independently-evaluated", "replicated")
 
@@ -293,39 +278,13 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
     out: list[Problem] = []
     for name in vocab.V2_FIELDS:
         if name not in m:
-            out.append(
-                Problem(
-                    path,
-                    doc.line(()),
-                    name,
-                    f"format v2 field '{name}' is missing: add it{_V2_HINTS[name]} "
-                    f"(see docs/registration-format.md#{name.replace('_', '-')})",
-                    WARNING,
-                )
-            )
+            out.append(problem(path, doc.line(()), name, f"v2_missing_{name}", WARNING, field=name))
     evidence = m.get("evidence") if isinstance(m.get("evidence"), dict) else {}
     if "notes" in evidence:
-        both = " (it is there too: keep one)" if "rationale" in evidence else ""
-        out.append(
-            Problem(
-                path,
-                doc.key_line(("evidence", "notes")),
-                "evidence.notes",
-                f"renamed to rationale in format v2: write 'rationale:' instead of 'notes:'{both}",
-                WARNING,
-            )
-        )
+        code = "notes_renamed_both" if "rationale" in evidence else "notes_renamed"
+        out.append(problem(path, doc.key_line(("evidence", "notes")), "evidence.notes", code, WARNING))
     elif "evaluations" in m and "rationale" not in evidence and evidence:
-        out.append(
-            Problem(
-                path,
-                doc.line(("evidence",)),
-                "evidence.rationale",
-                "format v2 field 'evidence.rationale' is missing: add one paragraph on why stage and rating "
-                "follow from the evaluations",
-                WARNING,
-            )
-        )
+        out.append(problem(path, doc.line(("evidence",)), "evidence.rationale", "rationale_missing", WARNING))
     sources = m.get("sources") if isinstance(m.get("sources"), list) else []
     ids: dict[str, int] = {}
     for i, src in enumerate(sources):
@@ -333,11 +292,13 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
         if isinstance(sid, str):
             if sid in ids:
                 out.append(
-                    Problem(
+                    problem(
                         path,
                         doc.line(("sources", i, "id")),
                         f"sources[{i}].id",
-                        f"'{sid}' is already the id of sources[{ids[sid]}]: give each source its own id",
+                        "duplicate_source_id",
+                        id=sid,
+                        first=ids[sid],
                     )
                 )
             else:
@@ -345,18 +306,14 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
 
     def check_ref(p: tuple[Any, ...], value: Any) -> None:
         if isinstance(value, str) and value not in ids and not _TODO.search(value):
-            known = ", ".join(ids) or "none yet"
+            where = (path, doc.line(p), _field(p))
             guess = _closest(value, list(ids))
-            hint = f"did you mean '{guess}'? " if guess else ""
-            out.append(
-                Problem(
-                    path,
-                    doc.line(p),
-                    _field(p),
-                    f"'{value}' is not the id of an entry in sources: {hint}add 'id: {value}' to the source "
-                    f"it names (ids in this file: {known})",
-                )
-            )
+            if not ids:
+                out.append(problem(*where, "unknown_source_none", value=value))
+            elif guess:
+                out.append(problem(*where, "unknown_source_guess", value=value, guess=guess, known=", ".join(ids)))
+            else:
+                out.append(problem(*where, "unknown_source", value=value, known=", ".join(ids)))
 
     evaluations = m.get("evaluations") if isinstance(m.get("evaluations"), list) else None
     for i, ev in enumerate(evaluations or []):
@@ -372,45 +329,19 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
     at = doc.line(("evaluations",))
     if rating in RATED and not evs:
         out.append(
-            Problem(
-                path,
-                doc.line(("evidence", "rating")),
-                "evidence.rating",
-                f"'{rating}' needs at least one entry in evaluations: record the evaluation it follows from "
-                "(design, outcomes, source), or use 'not-rated'",
+            problem(
+                path, doc.line(("evidence", "rating")), "evidence.rating", "rating_without_evaluations", rating=rating
             )
         )
     if stage == "not-evaluated" and evs:
-        out.append(
-            Problem(
-                path,
-                at,
-                "evaluations",
-                f"stage is 'not-evaluated' but {len(evs)} evaluation(s) are listed: set the stage that the "
-                "evaluations support, or write evaluations: []",
-            )
-        )
+        out.append(problem(path, at, "evaluations", "not_evaluated_with_evaluations", n=len(evs)))
     if stage == "independently-evaluated" and not any(e.get("independent") == "yes" for e in evs):
-        out.append(
-            Problem(
-                path,
-                doc.line(("evidence", "stage")),
-                "evidence.stage",
-                "'independently-evaluated' needs an evaluation with 'independent: yes': "
-                "mark the independent one, or use stage 'evaluated'",
-            )
-        )
+        out.append(problem(path, doc.line(("evidence", "stage")), "evidence.stage", "independent_stage"))
     if stage in STAGES_NEEDING_A_MEASURED_EVALUATION and not any(
         e.get("design") in ("randomised", "quasi-experimental", "before-after") for e in evs
     ):
         out.append(
-            Problem(
-                path,
-                doc.line(("evidence", "stage")),
-                "evidence.stage",
-                f"'{stage}' needs at least one evaluation whose design is not 'descriptive': record it in "
-                "evaluations, or use stage 'monitored' or 'not-evaluated'",
-            )
+            problem(path, doc.line(("evidence", "stage")), "evidence.stage", "stage_needs_measured", stage=stage)
         )
     return out
 
@@ -425,11 +356,11 @@ def control_problems(value: Any, p: tuple[Any, ...], doc: YamlDoc, path: str, ou
         for i, v in enumerate(value):
             control_problems(v, (*p, i), doc, path, out)
     elif isinstance(value, str) and (found := CONTROL.search(value)):
-        out.append(Problem(path, doc.line(p), _field(p), f"{_control_name(found.group())}: remove it"))
+        out.append(problem(path, doc.line(p), _field(p), "control_char", char=_control_name(found.group())))
 
 
 def _control_name(ch: str) -> str:
-    return f"contains the control character U+{ord(ch):04X} (invisible; it breaks feeds and exports)"
+    return f"U+{ord(ch):04X}"
 
 
 def _date_key(value: Any, first: bool) -> tuple[int, int] | None:
@@ -449,7 +380,7 @@ def _todo_walk(value: Any, p: tuple[Any, ...], doc: YamlDoc, path: str, out: lis
         for i, v in enumerate(value):
             _todo_walk(v, (*p, i), doc, path, out)
     elif isinstance(value, str) and _TODO.search(value):
-        out.append(Problem(path, doc.line(p), _field(p), "still holds a TODO placeholder: fill it in", WARNING))
+        out.append(problem(path, doc.line(p), _field(p), "todo", WARNING))
 
 
 def parse_sections(body: str, body_start_line: int) -> list[Section]:
@@ -488,7 +419,7 @@ def _body_problems(sections: list[Section], body: str, lang: str, path: str, bod
     out: list[Problem] = []
     if not body.strip():
         names = ", ".join(n["en"] for _, n in vocab.SECTIONS)
-        return [Problem(path, body_line, "body", f"the body is empty: add the sections {names} as '## ' headings")]
+        return [problem(path, body_line, "body", "body_empty", names=names)]
     keys = [s.key for s in sections]
     required = [k for k, _ in vocab.SECTIONS]
     names = dict(vocab.SECTIONS)
@@ -496,43 +427,35 @@ def _body_problems(sections: list[Section], body: str, lang: str, path: str, bod
     for key in required:
         heading = names[key].get(lang, names[key]["en"])
         if key not in keys:
-            alt = f" (or '## {names[key]['en']}')" if lang != "en" else ""
-            out.append(
-                Problem(path, last_line, "body", f"missing section '## {heading}'{alt}: add it after line {last_line}")
-            )
+            if lang != "en":
+                out.append(
+                    problem(
+                        path,
+                        last_line,
+                        "body",
+                        "section_missing_alt",
+                        heading=heading,
+                        english=names[key]["en"],
+                        after=last_line,
+                    )
+                )
+            else:
+                out.append(problem(path, last_line, "body", "section_missing", heading=heading, after=last_line))
             continue
         idx = keys.index(key)
         sec = sections[idx]
         if idx < last_index:
-            out.append(
-                Problem(
-                    path,
-                    sec.line,
-                    "body",
-                    f"section '{sec.heading}' is out of order; required order: "
-                    + " · ".join(n.get(lang, n["en"]) for _, n in vocab.SECTIONS),
-                )
-            )
+            order = " · ".join(n.get(lang, n["en"]) for _, n in vocab.SECTIONS)
+            out.append(problem(path, sec.line, "body", "section_order", heading=sec.heading, order=order))
         last_index, last_line = max(last_index, idx), sec.line
         if not sec.text:
-            out.append(
-                Problem(
-                    path,
-                    sec.line,
-                    "body",
-                    f"section '{sec.heading}' is empty: write what the sources say, "
-                    "or 'Not documented in the sources.'",
-                    WARNING,
-                )
-            )
+            out.append(problem(path, sec.line, "body", "section_empty", WARNING, heading=sec.heading))
     for offset, line in enumerate(body.split("\n")):
         if found := CONTROL.search(line.rstrip("\r")):
-            out.append(Problem(path, body_line + offset, "body", f"{_control_name(found.group())}: remove it"))
+            out.append(problem(path, body_line + offset, "body", "control_char", char=_control_name(found.group())))
     for sec in sections:
         if _TODO.search(sec.text):
-            out.append(
-                Problem(path, sec.line, "body", f"section '{sec.heading}' still holds a TODO placeholder", WARNING)
-            )
+            out.append(problem(path, sec.line, "body", "section_todo", WARNING, heading=sec.heading))
     return out
 
 
@@ -542,7 +465,7 @@ def validate(
     """Every problem of one file (errors and warnings) and its parsed sections."""
     if not isinstance(doc.data, dict):
         got = "nothing" if doc.data is None else type(doc.data).__name__
-        return [Problem(path, doc.line(()), "", f"front matter must be a mapping of 'key: value' lines, got {got}")], []
+        return [problem(path, doc.line(()), "", "not_a_mapping", got=got)], []
     normalise(doc.data)
     problems = schema_problems(doc, path) + _rule_problems(doc, path, stem)
     sections = parse_sections(body, body_start_line)

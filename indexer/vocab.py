@@ -108,24 +108,17 @@ def definition(vocab_key: str, value: str, lang: str = "en") -> str | None:
     return entry.get(f"definition_{lang}") or entry.get("definition_en")
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def country_name(code: str, lang: str = "en") -> str:
-    """Country name for an ISO 3166-1 alpha-2 code, in English or Spanish."""
-    import pycountry
+    """Country name for an ISO 3166-1 alpha-2 code as ``lang`` writes it: CLDR's short names through Babel
+    ('Bolivia', 'Venezuela'; 'Surinam' in Spanish, 'Suriname' in Portuguese), never the formal ones."""
+    from babel import Locale, UnknownLocaleError
 
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    name = getattr(country, "common_name", None) or country.name
-    if lang == "en":
-        return name
     try:
-        import gettext
-
-        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-        return tr.gettext(country.name)
-    except OSError:
-        return name
+        names = Locale.parse(lang).territories
+    except (UnknownLocaleError, ValueError):
+        names = Locale.parse("en").territories
+    return names.get(str(code).upper()) or Locale.parse("en").territories.get(str(code).upper()) or code
 
 
 def suggest_country(value: str) -> str | None:

@@ -222,7 +222,7 @@ def test_draft_incomplete_shows_problems_next_to_fields(nojs_page, shots):
     scale = page.locator("#f-scale")
     assert scale.get_attribute("aria-invalid") == "true"
     described = scale.get_attribute("aria-describedby")
-    assert "required field 'scale' is missing" in page.locator(f"[id='{described}']").inner_text()
+    assert "This field is required." in page.locator(f"[id='{described}']").inner_text()
     countries = page.locator("[id='e-countries']").inner_text()
     assert "did you mean 'PA'?" in countries
     page.screenshot(path=str(shots / "draft-problems-en.png"), full_page=False)
@@ -230,7 +230,7 @@ def test_draft_incomplete_shows_problems_next_to_fields(nojs_page, shots):
     page.locator("ul.problem-list a[href='#f-scale']").click()
     assert urlsplit(page.url).fragment == "f-scale"
     box = scale.bounding_box()
-    assert box and 0 <= box["y"] <= page.viewport_size["height"]
+    assert box and -1 <= box["y"] <= page.viewport_size["height"]  # sub-pixel: the jump puts it at the top
     # download is refused while there are errors
     page.get_by_role("button", name="Download the case file").first.click()
     page.wait_for_load_state("load")

@@ -140,7 +140,7 @@ def test_check_json_shape(work):
     assert (data["errors"], data["warnings"]) == (1, 2)
     assert len(data["problems"]) == 3
     for p in data["problems"]:
-        assert set(p) == {"path", "line", "field", "message", "severity"}
+        assert set(p) == {"path", "line", "field", "message", "severity", "code", "params"}
         assert isinstance(p["line"], int)
         assert p["severity"] in ("error", "warning")
     assert {
@@ -149,6 +149,8 @@ def test_check_json_shape(work):
         "field": "countries[0]",
         "message": "'Panama' is not an ISO 3166-1 alpha-2 code: did you mean 'PA'?",
         "severity": "error",
+        "code": "country_code_guess",
+        "params": {"value": "Panama", "guess": "PA"},
     } in data["problems"]
 
 

@@ -118,18 +118,16 @@ def test_vocabulary_has_exactly_the_schema_enums():
 
 
 @pytest.mark.parametrize("path", list(ENUMS))
-def test_vocabulary_has_en_and_es_labels_for_every_value(path):
+def test_vocabulary_has_en_es_and_pt_labels_for_every_value(path):
     entries = VOCABULARY[vocab_key(path)]
     assert list(entries) == ENUMS[path], "vocabulary.yml must list the values of the schema, in schema order"
     for value, entry in entries.items():
-        for lang in ("en", "es"):
+        for lang in ("en", "es", "pt"):
             assert isinstance(entry.get(lang), str) and entry[lang].strip(), f"{path}: {value} lacks a {lang} label"
-        if vocab_key(path) in V2_VOCABULARIES:
-            assert isinstance(entry.get("pt"), str) and entry["pt"].strip(), f"{path}: {value} lacks a pt label"
-            assert ("definition_en" in entry) == ("definition_pt" in entry), f"{path}: {value} lacks definition_pt"
-        allowed = {"en", "es", "pt", "definition_en", "definition_es", "definition_pt", "iccs"}
-        assert set(entry) <= allowed, f"{path}: {value} has unknown keys"
-        assert ("definition_en" in entry) == ("definition_es" in entry), f"{path}: {value} has one definition only"
+        known = {"en", "es", "pt", "definition_en", "definition_es", "definition_pt", "iccs"}
+        assert set(entry) <= known, f"{path}: {value} has unknown keys"
+        defs = {lang for lang in ("en", "es", "pt") if f"definition_{lang}" in entry}
+        assert defs in (set(), {"en", "es", "pt"}), f"{path}: {value} has definitions in {sorted(defs)} only"
     if vocab_key(path) == "problems":
         assert all(entry.get("iccs") for entry in entries.values()), "every problem code names its ICCS section"
 

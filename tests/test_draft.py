@@ -192,20 +192,38 @@ def test_incomplete_form_lists_problems_next_to_their_fields(client):
     html = r.get_data(as_text=True)
     assert "check-result failed" in html
     for name, message in [
-        ("scale", "required field 'scale' is missing"),
+        ("scale", "This field is required."),
         ("countries", "'Panama' is not an ISO 3166-1 alpha-2 code: did you mean 'PA'?"),
         ("period.start", "'2011x' is not a year (2009) or year-month"),
-        ("institution.name", "required field 'name' is missing"),
-        ("summary.en", "required field 'en' is missing"),
-        ("sources", "is empty or too short"),
-        ("pillars", "required field 'pillars' is missing"),
-        ("body.context", "section 'Context and problem' is empty"),
+        ("institution.name", "This field is required."),
+        ("summary.en", "This field is required."),
+        ("sources", "This is empty or too short."),
+        ("pillars", "This field is required."),
+        ("body.context", "This section is empty: write what the sources say"),
     ]:
         block = re.search(rf'<div class="field-problems" id="e-{re.escape(name)}">(.*?)</div>', html, re.S)
         assert block and message in block.group(1).replace("&#39;", "'").replace("&#34;", '"'), name
         assert f'href="#f-{name}"' in html, name
     assert 'id="f-scale" name="scale" aria-invalid="true" aria-describedby="e-scale"' in html
     assert 'value="Patrol agreements"' in html  # what was typed is kept
+    # the user's words: no file lines, no repository paths that are not links
+    assert "line " not in re.sub(r"<[^>]+>", " ", html.split('<details class="preview">')[0])
+    assert "docs/registration-format.md" not in html
+
+
+def test_problems_are_shown_in_the_page_language(client):
+    form = MultiDict({"title": "Patrol agreements", "countries": "Panama", "period.start": "2011x"})
+    for lang, required, country, section in [
+        ("es", "Este campo es obligatorio.", "¿quiso decir «PA»?", "Esta sección está vacía"),
+        ("pt", "Este campo é obrigatório.", "você quis dizer “PA”?", "Esta seção está vazia"),
+    ]:
+        html = post(client, form, lang=lang).get_data(as_text=True)
+        blocks = dict(re.findall(r'<div class="field-problems" id="e-([^"]+)">(.*?)</div>', html, re.S))
+        assert required in blocks["scale"] and required in blocks["institution.name"], lang
+        assert country in blocks["countries"].replace("&#34;", '"'), lang
+        assert section in blocks["body.context"], lang
+        for english in ("required field", "is not an ISO", "is empty", "Warning:"):
+            assert english not in html.split('<details class="preview">')[0], (lang, english)
 
 
 def test_download_with_errors_returns_the_form_not_a_file(client):
@@ -259,7 +277,7 @@ def test_problems_are_exactly_those_of_caselib_check(tmp_path, changes):
 def test_dangling_related_ids_are_errors(client):
     html = post(client, complete(related="panama-vecinos-vigilantes, no-such-case")).get_data(as_text=True)
     block = re.search(r'id="e-related">(.*?)</div>', html, re.S)
-    assert block and "unknown case id(s) no-such-case" in block.group(1)
+    assert block and "No case in the library has the id(s) no-such-case: check the spelling." in block.group(1)
     assert "panama-vecinos-vigilantes," not in block.group(1)
 
 

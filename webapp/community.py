@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer import vocab
+from indexer import messages, vocab
 from indexer.collections import Collection, collection_files, load_collections, saved_search_text
 from indexer.export import write_csv
 
@@ -90,8 +90,12 @@ def case_summary(case_id: str, lang: str) -> dict[str, Any] | None:
     return {
         "id": case_id,
         "title": rec["title"],
+        "title_lang": "en",
         "title_original": rec.get("title_original"),
-        "summary": summary.get(lang) or summary.get("en"),
+        "language": rec.get("language") or "en",
+        "original_lang": data.original_language(rec),
+        "summary": data.summary_in(summary, lang)[0],
+        "summary_lang": data.summary_in(summary, lang)[1],
         "countries": data.labelled("countries", rec.get("countries") or [], lang),
         "period": _period(rec),
         "institution": inst.get("name"),
@@ -110,7 +114,9 @@ def _brief(c: Collection, lang: str) -> dict[str, Any]:
     return {
         "id": c.id,
         "title": c.title(lang),
+        "title_lang": lang if c.data["title"].get(lang) else "en",
         "description": c.description(lang),
+        "description_lang": lang if c.data["description"].get(lang) else "en",
         "curator": _curator(c, lang),
         "language": {"value": c.language, "label": vocab.label("language", c.language, lang)},
         "updated": c.updated,
@@ -282,8 +288,14 @@ def collection_csv_text(d: dict[str, Any]) -> str:
     return csv_text(rows)
 
 
+def _other_lang(text_lang: str | None) -> str | None:
+    """The language tag of feed text written in another language than the page's, else None."""
+    return i18n.html_lang(text_lang) if text_lang and text_lang != _lang() else None
+
+
 def collection_atom_text(d: dict[str, Any]) -> bytes:
     """An Atom feed of the collection: one entry per case (and per outside link), in the curator's order."""
+    notes = _other_lang(d["language"]["value"])
     entries = [
         feeds.Entry(
             e["canonical_url"],
@@ -292,13 +304,28 @@ def collection_atom_text(d: dict[str, Any]) -> bytes:
             e["last_reviewed"] or d["updated"],
             e["note"],
             e["summary"],
+            title_lang=_other_lang(e["title_lang"]),
+            summary_lang=notes,
+            content_lang=_other_lang(e["summary_lang"]),
         )
         for e in d["cases"]
     ]
     entries += [
-        feeds.Entry(x["url"], x["title"], x["url"], d["updated"], x.get("note") or x["title"]) for x in d["links"]
+        feeds.Entry(
+            x["url"],
+            x["title"],
+            x["url"],
+            d["updated"],
+            x.get("note") or x["title"],
+            title_lang=notes,
+            summary_lang=notes,
+        )
+        for x in d["links"]
     ]
     return feeds.atom(
+        language=i18n.html_lang(_lang()),
+        title_lang=_other_lang(d["title_lang"]),
+        subtitle_lang=_other_lang(d["description_lang"]),
         id=d["canonical_url"],
         title=f"caselib: {d['title']}",
         subtitle=d["description"],
@@ -343,7 +370,7 @@ def saved_search():
         search["filters"] = {k: list(v) for k, v in state.filters.items()}
     labels = {
         lab_lang: {v: vocab.label(_vocab_key(f), v, lab_lang) for f, vs in state.filters.items() for v in vs}
-        for lab_lang in ("en", "es")
+        for lab_lang in i18n.LANGUAGES
     }
     text = saved_search_text(
         search,
@@ -399,8 +426,12 @@ def _column(case_id: str, lang: str) -> dict[str, Any] | None:
     return {
         "id": case_id,
         "title": d["title"],
+        "title_lang": d["title_lang"],
         "title_original": d["title_original"],
+        "language": d["language"],
+        "original_lang": d["original_lang"],
         "summary": d["summary"],
+        "summary_lang": d["summary_lang"],
         "problem": _excerpt(sections.get("context", "")),
         "results": _excerpt(sections.get("results", "")),
         "countries": d["countries"],
@@ -506,6 +537,70 @@ DRAFT_CHOICES = (
 )
 
 
+# The draft form's label of each field a problem can point at (the same messages as the form's labels).
+FIELD_LABELS = {
+    "id": i18n.N_("Id (file name)"),
+    "title": i18n.N_("Title in English"),
+    "title_original": i18n.N_("Original title"),
+    "language": i18n.N_("Language of the text"),
+    "countries": i18n.N_("Countries"),
+    "locality": i18n.N_("Locality"),
+    "scale": i18n.N_("Scale"),
+    "institution": i18n.N_("Institution"),
+    "institution.name": i18n.N_("Institution: name in English"),
+    "institution.name_original": i18n.N_("Institution: name in its own language"),
+    "institution.type": i18n.N_("Institution type"),
+    "partners": i18n.N_("Partners"),
+    "pillars": i18n.N_("Pillars"),
+    "pillars.primary": i18n.N_("Primary pillar"),
+    "themes": i18n.N_("Themes"),
+    "period": i18n.N_("Period and status"),
+    "period.start": i18n.N_("Start"),
+    "period.end": i18n.N_("End"),
+    "status": i18n.N_("Status"),
+    "evidence": i18n.N_("Evidence"),
+    "evidence.stage": i18n.N_("Evaluation"),
+    "evidence.rating": i18n.N_("Evidence rating"),
+    "evidence.notes": i18n.N_("Evidence notes"),
+    "channel": i18n.N_("Channel"),
+    "sources": i18n.N_("Sources"),
+    "summary": i18n.N_("Summaries"),
+    "summary.en": i18n.N_("Summary in English"),
+    "summary.es": i18n.N_("Summary in Spanish"),
+    "summary.pt": i18n.N_("Summary in Portuguese (optional)"),
+    "related": i18n.N_("Related cases"),
+    "contacts": i18n.N_("Links and contacts"),
+    "documentation": i18n.N_("Documentation"),
+    "documentation.status": i18n.N_("Documentation status"),
+    "documentation.documented_by": i18n.N_("Documented by"),
+    "documentation.last_reviewed": i18n.N_("Last reviewed"),
+}
+ROW_LABELS = {
+    "title": i18n.N_("Title"),
+    "publisher": i18n.N_("Publisher"),
+    "year": i18n.N_("Year"),
+    "url": i18n.N_("Web address"),
+    "pages": i18n.N_("Pages or section"),
+    "name": i18n.N_("Office or unit"),
+    "email": i18n.N_("E-mail"),
+}
+
+
+def field_label(anchor: str) -> str:
+    """A form field's label in the page's language: 'sources[1].year' -> 'Source 2: Year'."""
+    row = re.fullmatch(r"(sources|contacts)\[(\d+)\]\.(\w+)", anchor)
+    if row:
+        group, i, sub = row.group(1), int(row.group(2)), row.group(3)
+        whose = i18n.gettext("Source {n}", n=i + 1) if group == "sources" else i18n.gettext("Contact {n}", n=i + 1)
+        return f"{whose}: {i18n.gettext(ROW_LABELS[sub]) if sub in ROW_LABELS else sub}"
+    return i18n.gettext(FIELD_LABELS[anchor]) if anchor in FIELD_LABELS else anchor
+
+
+def problem_text(p) -> str:
+    """A problem in the page's language and the form's words (no file lines, no repository paths)."""
+    return messages.render(p, i18n.current(), form=True)
+
+
 @bp.route("/draft", methods=["GET", "POST"])
 def draft_form():
     """The registration format as a form; "check" validates, "download" returns the file. Nothing is stored."""
@@ -531,5 +626,13 @@ def draft_form():
     headings = {key: names.get(lang, names["en"]) for key, names in vocab.SECTIONS}
     exists = started and d.case_id in known
     return render_template(
-        "draft.html", d=d, choices=choices, headings=headings, blocked=blocked, exists=exists, today=_dt.date.today()
+        "draft.html",
+        d=d,
+        choices=choices,
+        headings=headings,
+        blocked=blocked,
+        exists=exists,
+        today=_dt.date.today(),
+        field_label=field_label,
+        problem_text=problem_text,
     )

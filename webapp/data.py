@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, current_app, request, url_for
 
 from indexer import vocab
+from indexer.chunking import SUMMARY_HEADINGS
 from indexer.keyword import FACET_FIELDS
 from indexer.search import LRU
 from indexer.versions import localize_record
@@ -48,18 +49,61 @@ def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
     return [{"value": v, "label": vocab.label(key, v, lang)} for v in values]
 
 
+def original_language(record: dict[str, Any]) -> str | None:
+    """The language of a case's original-language names (title_original, institution.name_original):
+    the body's, unless the body is English, then the first country's official language (CLDR)."""
+    language = record.get("language") or "en"
+    if language != "en":
+        return language
+    from babel.languages import get_official_languages
+
+    for code in record.get("countries") or []:
+        official = get_official_languages(code)
+        for lang in ("es", "pt", "fr", "nl", "en"):
+            if lang in official:
+                return lang
+    return None
+
+
+def summary_in(summaries: dict[str, str] | None, lang: str) -> tuple[str | None, str]:
+    """The summary in ``lang``, else the English one, with the language it is in."""
+    summaries = summaries or {}
+    if summaries.get(lang):
+        return summaries[lang], lang
+    return summaries.get("en"), "en"
+
+
+SECTION_KEYS = {vocab.fold(name): key for key, names in vocab.SECTIONS for name in names.values()}
+SUMMARY_LANGS = {heading: lang for lang, heading in SUMMARY_HEADINGS.items()}  # a summary chunk's heading
+SECTION_NAMES = dict(vocab.SECTIONS)
+
+
+def section_label(heading: str | None, lang: str) -> str | None:
+    """A required section's heading in the page's language (other headings as written)."""
+    if not heading:
+        return None
+    if heading in SUMMARY_LANGS:
+        return i18n.gettext("Summary")
+    key = SECTION_KEYS.get(vocab.fold(heading))
+    return SECTION_NAMES[key].get(lang, heading) if key else heading
+
+
 def hit_dict(hit, lang: str) -> dict[str, Any]:
     title, title_lang, summary, summary_lang = hit.localized(lang)  # the reader's language where a version has it
+    rec = get_searcher().record(hit.id) or {}
     return {
         "id": hit.id,
         "title": title,
         "title_lang": title_lang,
         "title_original": hit.title_original if hit.title_original != title else None,
+        "language": rec.get("language") or "en",
+        "original_lang": original_language(rec),
         "score": hit.score,
         "snippet": hit.snippet,
         "snippet_lang": hit.snippet_lang,
         "matched_section": hit.matched_section,
         "match": hit.match,
+        "section_label": section_label(hit.matched_section, lang),
         "ranks": hit.ranks,
         "summary": summary,
         "summary_lang": summary_lang,
@@ -193,13 +237,10 @@ def case_data(case_id: str, lang: str, with_similar: bool = True, version_lang: 
             (t for t in (meta.get("title_original"), meta["title"]) if t and t != shown_title), None
         ),
         # the own-language name of a Spanish/Portuguese-bodied case is in that language; an English-bodied
-        # case's (a local programme name) is in a language the file does not record: no lang attribute
-        "title_original_lang": (
-            "en"
-            if meta.get("title_original") in (None, shown_title)
-            else (meta.get("language") if meta.get("language") != "en" else None)
-        ),
+        # case's (a local programme name) is in its first country's official language (CLDR), if known
+        "title_original_lang": ("en" if meta.get("title_original") in (None, shown_title) else original_language(meta)),
         "language": meta.get("language"),
+        "original_lang": original_language(meta),
         "summary": loc["summary"],
         "summary_lang": loc["summary_lang"],
         "summaries": meta.get("summary") or {},
@@ -238,7 +279,7 @@ def case_data(case_id: str, lang: str, with_similar: bool = True, version_lang: 
         "sections": [{"key": s["key"], "heading": s["heading"], "markdown": s["text"]} for s in loc["sections"]],
         "url": url_for("pages.case", case_id=case_id, lang=lang),
         "canonical_url": url_for("pages.case", case_id=case_id, lang=lang, _external=True),
-        "citation": render.citation_text(meta, url_for("pages.case", case_id=case_id, _external=True)),
+        "citation": render.citation_text(meta, url_for("pages.case", case_id=case_id, _external=True), lang),
         "api_url": url_for("api.case", case_id=case_id),
     }
     for rid in meta.get("related") or []:

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import vocab
 from indexer.frontmatter import dump_yaml, parse_yaml, split
+from indexer.messages import problem
 from indexer.model import ERROR, WARNING, Problem
 from indexer.numbers import NumberError, whole_number
 from indexer.template import slugify
@@ -287,12 +288,7 @@ def check(form: MultiDict, known_ids: set[str] | None = None, today: _dt.date | 
         dangling = [r for r in meta.get("related", []) if r not in known_ids]
         if dangling:
             problems.append(
-                Problem(
-                    shown,
-                    doc.line(("related",)),
-                    "related",
-                    f"unknown case id(s) {', '.join(dangling)}: no case in the library has that id",
-                )
+                problem(shown, doc.line(("related",)), "related", "unknown_related", ids=", ".join(dangling))
             )
     section_lines = sorted((s.line, s.key) for s in sections if s.key in SECTION_KEYS)
     draft = Draft(values=values, text=text, case_id=case_id, problems=problems, checked=True)

@@ -25,6 +25,10 @@ class Entry:
     updated: str  # YYYY-MM-DD or an ISO timestamp
     summary: str = ""
     content: str | None = None
+    # the language of the title, summary and content when it is not the feed's (xml:lang on each)
+    title_lang: str | None = None
+    summary_lang: str | None = None
+    content_lang: str | None = None
 
 
 def _text(value: str | None) -> str:
@@ -46,11 +50,16 @@ def atom(
     author: str,
     entries: list[Entry],
     subtitle: str | None = None,
+    language: str | None = None,
+    title_lang: str | None = None,
+    subtitle_lang: str | None = None,
 ) -> bytes:
     """An Atom 1.0 document (UTF-8 bytes) with ``entries`` in the given order."""
     fg = FeedGenerator()
     fg.id(_text(id) or _text(alternate))
     fg.title(_text(title) or "caselib")
+    if language:
+        fg.language(language)  # xml:lang on the feed
     if subtitle:
         fg.subtitle(_text(subtitle))
     fg.link(href=_text(self_url), rel="self")
@@ -68,4 +77,29 @@ def atom(
             item.summary(_text(e.summary))
         if e.content:
             item.content(_text(e.content), type="text")
-    return fg.atom_str(pretty=False, encoding="utf-8", xml_declaration=True)
+    xml = fg.atom_str(pretty=False, encoding="utf-8", xml_declaration=True)
+    marks = [(e.title_lang, e.summary_lang, e.content_lang) for e in entries]
+    if not (title_lang or subtitle_lang or any(any(m) for m in marks)):
+        return xml
+    return _mark_languages(xml, title_lang, subtitle_lang, marks)
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _mark_languages(xml: bytes, title_lang, subtitle_lang, marks) -> bytes:
+    """xml:lang on the feed's and entries' texts written in another language than the feed's."""
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    for tag, lang in (("title", title_lang), ("subtitle", subtitle_lang)):
+        el = root.find(ATOM + tag)
+        if lang and el is not None:
+            el.set(XML_LANG, lang)
+    for entry, langs in zip(root.findall(ATOM + "entry"), marks, strict=True):
+        for tag, lang in zip(("title", "summary", "content"), langs, strict=True):
+            el = entry.find(ATOM + tag)
+            if lang and el is not None:
+                el.set(XML_LANG, lang)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")

@@ -33,7 +33,7 @@ def home():
         ]
         for f in BROWSE_FIELDS
     }
-    recent = searcher.recent(6)
+    recent = [dict(r, original_lang=data.original_language(r)) for r in searcher.recent(6)]
     return render_template("home.html", browse=browse, recent=recent, total=len(searcher.case_ids()))
 
 
@@ -125,18 +125,33 @@ def feed():
     entries = []
     for r in records[:50]:
         link = url_for("pages.case", case_id=r["id"], lang=lang, _external=True)
-        summary = (r.get("summary") or {}).get(lang) or (r.get("summary") or {}).get("en", "")
-        entries.append(feeds.Entry(link, r["title"], link, _day(r), summary))
+        summary, summary_lang = data.summary_in(r.get("summary"), lang)
+        entries.append(
+            feeds.Entry(
+                link,
+                r["title"],
+                link,
+                _day(r),
+                summary or "",
+                title_lang=_other_lang("en", lang),
+                summary_lang=_other_lang(summary_lang, lang),
+            )
+        )
     xml = feeds.atom(
         id=site,
         title=f"caselib: {i18n.gettext('New and updated cases')}",
-        self_url=url_for("pages.feed", _external=True),
+        self_url=url_for("pages.feed", lang=lang, _external=True),
         alternate=site,
         updated=_day(records[0]) if records else now,
         author="caselib",
         entries=entries,
+        language=i18n.html_lang(lang),
     )
     return Response(xml, mimetype="application/atom+xml")
+
+
+def _other_lang(text_lang: str, page_lang: str) -> str | None:
+    return i18n.html_lang(text_lang) if text_lang != page_lang else None
 
 
 def _day(record: dict) -> str:

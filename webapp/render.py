@@ -64,11 +64,19 @@ def _year(meta: dict[str, Any]) -> str:
     return reviewed[:4] or str(meta.get("period", {}).get("start", ""))[:4]
 
 
-def citation_text(meta: dict[str, Any], url: str) -> str:
+def citation_text(meta: dict[str, Any], url: str, lang: str = "en") -> str:
+    """A plain-text citation with its fixed words in the page's language (the title as written)."""
+    from . import i18n
+
     reviewed = (meta.get("documentation") or {}).get("last_reviewed")
-    parts = [f"{_authors(meta)} ({_year(meta)}).", f"{meta['title']}.", f"caselib case '{meta['id']}'.", url]
+    parts = [
+        f"{_authors(meta)} ({_year(meta)}).",
+        f"{meta['title']}.",
+        i18n.gettext("caselib case “{id}”.", id=meta["id"]),
+        url,
+    ]
     if reviewed:
-        parts.append(f"Last reviewed {reviewed}.")
+        parts.append(i18n.gettext("Last reviewed on {date}.", date=i18n.format_date(reviewed)))
     return " ".join(parts)
 
 
@@ -103,7 +111,9 @@ def _ris(value: object) -> str:
 def bibtex(meta: dict[str, Any], url: str) -> str:
     key = "caselib-" + meta["id"]
     reviewed = (meta.get("documentation") or {}).get("last_reviewed", "n.d.")
-    note = f"Practice documented in caselib; last reviewed {reviewed}"
+    from . import i18n
+
+    note = i18n.gettext("Practice documented in caselib; last reviewed on {date}", date=reviewed)
     return (
         f"@misc{{{key},\n"
         f"  title = {{{_bib_escape(meta['title'])}}},\n"
@@ -128,7 +138,9 @@ def ris(meta: dict[str, Any], url: str) -> str:
         fields.append(("T2", meta["title_original"]))
     fields += [("CY", code) for code in meta.get("countries") or []]
     fields += [("KW", theme) for theme in meta.get("themes") or []]
-    summary = (meta.get("summary") or {}).get("en")
+    from . import i18n
+
+    summary = (meta.get("summary") or {}).get(i18n.current()) or (meta.get("summary") or {}).get("en")
     if summary:
         fields.append(("AB", summary))
     lines = [f"{tag}  - {_ris(value)}" for tag, value in fields]
