@@ -354,7 +354,8 @@ def hostile_collection_app(hash_searcher, tmp_path):
 
     text = COLLECTION.read_text(encoding="utf-8").replace("id: youth-violence-prevention", "id: hostile", 1)
     formula = '=HYPERLINK("http://evil","x") The best'
-    text = text.replace("    note: >-\n      The best-evidenced", f"    note: >-\n      {formula}", 1)
+    text = text.replace("      en: >-\n        The best-evidenced", f"      en: >-\n        {formula}", 1)
+    assert formula in text  # the fixture must really plant the formula
     text = text.replace("name: caselib team", "name: '@SUM(1+1)'", 1)
     text += (
         "links:\n"
