@@ -7,6 +7,7 @@ bounded versions that run in every `make test`; the long randomised runs are mar
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import tracemalloc
@@ -508,7 +509,10 @@ def test_dates_accept_ascii_digits_only_and_no_trailing_newline(tmp_path, value)
     (tmp_path / CASE.name).write_text(text.replace(line, line.split(":")[0] + f": {value}"), encoding="utf-8")
     case, problems = read_case(tmp_path / CASE.name)
     assert case is None and any(p.field == "documentation.last_reviewed" for p in problems)
-    col = COLLECTION.read_text(encoding="utf-8").replace('updated: "2026-11-22"', f"updated: {value}")
+    col, n = re.subn(
+        r"(?m)^updated: .*$", lambda m: f"updated: {value}", COLLECTION.read_text(encoding="utf-8"), count=1
+    )
+    assert n == 1  # the fixture must really plant the date
     (tmp_path / COLLECTION.name).write_text(col, encoding="utf-8")
     assert read_collection(tmp_path / COLLECTION.name)[0] is None
 

@@ -477,10 +477,10 @@ def test_collection_pages_and_exports_show_the_note_in_the_page_language(folder_
     assert b"Por qu\xc3\xa9 est\xc3\xa1 aqu\xc3\xad" in client.get("/collections/tri.atom?lang=es").data
     # a note written as text stays in its language, marked for screen readers and translators
     en = html_of(client, "/collections/plain?lang=en")
-    assert '<div class="note" lang="es"><span class="note-label">' in en
+    assert '<div class="note"><span class="note-label">Curator&#39;s note</span><div lang="es">' in en
     assert "Una nota en español sobre este caso." in en and "Notes in Spanish" in en
     es = html_of(client, "/collections/plain?lang=es")
-    assert '<div class="note"><span class="note-label">' in es
+    assert '<div class="note"><span class="note-label">Nota de quien cura la colección</span><div>' in es
     assert client.get("/api/collections/plain?lang=en").get_json()["cases"][0]["note_lang"] == "es"
 
 
