@@ -127,6 +127,16 @@ def safe_load(yaml_text: str, first_line: int = 1) -> Any:
     return parse_yaml(yaml_text, first_line, lines=False).data
 
 
+def _yaml_error(exc: yaml.YAMLError, first_line: int) -> FrontMatterError:
+    """A YAML error as a problem at its file line (the first line when the error carries no mark)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        line = (mark.line + first_line) if mark else first_line
+        what = exc.problem or "invalid YAML"
+        return FrontMatterError(f"YAML syntax error: {what} (check indentation, colons and quotes)", line)
+    return FrontMatterError(f"YAML error: {exc}", first_line)  # pragma: no cover - other YAML errors carry no mark
+
+
 def parse_yaml(yaml_text: str, first_line: int = 2, lines: bool = True) -> YamlDoc:
     """Parse YAML safely; raise FrontMatterError with the file line on a syntax error, an anchor or
     an alias, or nesting deeper than ``MAX_DEPTH``.
@@ -136,24 +146,14 @@ def parse_yaml(yaml_text: str, first_line: int = 2, lines: bool = True) -> YamlD
     """
     try:
         _refuse_expansion(yaml_text, first_line)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + first_line) if mark else first_line
-        what = exc.problem or "invalid YAML"
-        raise FrontMatterError(f"YAML syntax error: {what} (check indentation, colons and quotes)", line) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
-        raise FrontMatterError(f"YAML error: {exc}", first_line) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, first_line) from None
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + first_line) if mark else first_line
-        what = exc.problem or "invalid YAML"
-        raise FrontMatterError(f"YAML syntax error: {what} (check indentation, colons and quotes)", line) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
-        raise FrontMatterError(f"YAML error: {exc}", first_line) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, first_line) from None
     finally:
         loader.dispose()
     where: dict[Path_, int] = {}
