@@ -51,6 +51,11 @@ def hit_titles(page) -> list[str]:
     return [t.strip() for t in page.locator("li.hit h2 a").all_inner_texts()]
 
 
+def hit_links(page) -> list[str]:
+    """The cases a result page lists, by address (titles change with the page's language)."""
+    return [h.split("?")[0] for h in page.locator("li.hit h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+
+
 def search_from_home(page, query: str = QUERY):
     page.goto("/")
     box = page.get_by_role("searchbox")
@@ -142,7 +147,7 @@ def test_share_link_round_trip(page, browser, base_url, tmp_path):
 def test_switch_language_keeps_the_query(page, tmp_path):
     search_from_home(page)
     assert page.locator("html").get_attribute("lang") == "en"
-    titles = hit_titles(page)
+    links, titles = hit_links(page), hit_titles(page)
     with page.expect_navigation():
         page.locator(".langs a[hreflang='es']").click()
     assert page.locator("html").get_attribute("lang") == "es"
@@ -150,7 +155,10 @@ def test_switch_language_keeps_the_query(page, tmp_path):
     assert page.get_by_role("button", name="Buscar").count() == 1
     assert "Todos los casos" in page.locator("header.site").inner_text()
     assert "casos para «community policing»" in page.locator("p.total").inner_text()
-    assert hit_titles(page) == titles
+    # the same cases in the same order, now under their Spanish titles where a translation exists
+    assert hit_links(page) == links
+    assert hit_titles(page) != titles
+    assert "Plan Nacional de Vigilancia Comunitaria por Cuadrantes (PNVCC)" in hit_titles(page)
     # the language sticks: a result link opens the case in Spanish
     with page.expect_navigation():
         page.locator("li.hit h2 a").first.click()

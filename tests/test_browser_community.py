@@ -181,6 +181,7 @@ def nojs_page(browser, base_url):
     context.close()
 
 
+@pytest.mark.xfail(strict=True, reason="draft form lacks the format-v2 fields (issue 17)")
 def test_draft_completed_in_the_form_downloads_a_file_that_passes_check_strict(nojs_page, tmp_path, shots):
     page = nojs_page
     page.goto("/draft?lang=es")
