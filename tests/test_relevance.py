@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import search as search_mod
+from indexer import ranking as search_mod
 
 
 def test_results_are_close_matches_and_related_only_when_none_is(hash_searcher):
