@@ -23,7 +23,7 @@ from indexer.build import (
     read_manifest,
 )
 from indexer.chunking import chunk_case
-from indexer.cli import main
+from caselib.cli import main
 from indexer.embedders import HashEmbedder
 from indexer.loader import read_case
 from indexer.search import IndexMismatchError, Searcher

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from indexer import __version__
-from indexer.cli import main
+from caselib.cli import main
 from indexer.frontmatter import split
 
 DATA = Path(__file__).resolve().parent / "data"

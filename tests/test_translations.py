@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import translation as tr_mod
-from indexer.cli import main
+from caselib.cli import main
 from indexer.loader import load_library
 from indexer.model import ERROR, WARNING
 from indexer.search import Searcher
