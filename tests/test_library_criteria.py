@@ -52,11 +52,6 @@ def test_at_least_70_cases(cases):
     assert len(cases) >= 70
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 17 gap (November 2026): national or local practices cover 18 countries, not 20; "
-    "add cases from two more member states (e.g. Bolivia, Paraguay, Canada, Barbados) and drop this mark",
-)
 def test_national_or_local_practices_from_at_least_20_countries(cases):
     local = {cc for c in cases if len(c.countries) <= 2 for cc in c.countries}
     assert len(local) >= 20, sorted(local)
