@@ -265,8 +265,8 @@ def test_any_single_file_corruption_is_refused_by_the_searcher_the_cli_and_the_w
 ):
     from click.testing import CliRunner
 
-    from indexer.build import IndexError_
     from caselib.cli import main
+    from indexer.build import IndexError_
     from webapp import create_app
 
     files = build_files(pristine[1])
