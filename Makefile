@@ -51,8 +51,8 @@ fuzz: setup
 	CASELIB_FUZZ=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz
 
 lint: setup
-	$(BIN)/ruff check indexer webapp tests scripts benchmarks
-	$(BIN)/ruff format --check indexer webapp tests scripts benchmarks
+	$(BIN)/ruff check caselib indexer webapp tests scripts benchmarks
+	$(BIN)/ruff format --check caselib indexer webapp tests scripts benchmarks
 
 check: setup
 	$(BIN)/caselib check --strict

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.cli import main
+from caselib.cli import main
 from indexer.evaluate import load_judged_queries
 
 pytestmark = pytest.mark.model
