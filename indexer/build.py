@@ -26,10 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, integrity, vocab
+from . import __version__, integrity, vectorcache, vocab
 from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
-from . import vectorcache
 from .embedders import Embedder, backend_of, default_model, load_embedder
 from .keyword import KeywordIndex
 from .loader import LoadResult, load_library, read_case, with_translations
