@@ -132,6 +132,25 @@ def all_stopwords() -> frozenset[str]:
     return frozenset(fold(w) for lang in LANGS for w in stopwords_for_language(lang))
 
 
+def content_words(query: str) -> str:
+    """``query`` without the stop words of its language (``speller.query_language``: es, pt or en);
+    unchanged when its language is unclear or nothing else would be left."""
+    from . import speller
+
+    words = _WORD.findall(query)
+    lang = speller.query_language([fold(w) for w in words])
+    if lang is None:
+        return query
+    stops = _stops(lang)
+    kept = [w for w in words if fold(w.lower()) not in stops]
+    return " ".join(kept) if kept and len(kept) < len(words) else query
+
+
+@cache
+def _stops(lang: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in stopwords_for_language(lang))
+
+
 @cache
 def folding_analyzer():
     """Names: tokenise, lowercase, fold accents, drop stop words of any language; no stemming."""
@@ -373,16 +392,24 @@ class KeywordIndex:
                 pass
         terms = []
         schema = self._ix.schema
+        words = content_words(query)  # as ``plain_rows``: the query language's stop words dropped
         for name, boost in BOOSTS.items():
-            for tok in schema[name].analyzer(query):
+            for tok in schema[name].analyzer(words):
                 terms.append(Term(name, tok.text, boost=boost))
         return Or(terms) if terms else None
 
     def plain_rows(self, query: str) -> list[int] | None:
         """The matrix rows of a plain-text query (one per analysed word and field, repeats kept), or
-        None when the query uses the query language (then ``search`` runs it in Whoosh)."""
+        None when the query uses the query language (then ``search`` runs it in Whoosh).
+
+        The stop words of the query's own language are dropped before any field analyses it: each
+        field drops only its language's stop words, so a Portuguese query's ``de``, ``na``, ``que``
+        used to score in English and Spanish text (``na`` is no Spanish stop word)."""
         if QUERY_SYNTAX.search(query):
             return None
+        return self._rows(content_words(query))
+
+    def _rows(self, query: str) -> list[int]:
         schema = self._ix.schema
         rows = []
         for name in TEXT_FIELDS:
