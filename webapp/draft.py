@@ -22,9 +22,18 @@ from indexer.template import slugify
 from indexer.validate import validate
 
 MAX_ROWS = 20
-ROWS = {"sources": ("title", "publisher", "year", "url", "pages"), "contacts": ("name", "url", "email")}
-DEFAULT_ROWS = {"sources": 2, "contacts": 1}
+MAX_OUTCOMES = 10
+ROWS = {
+    "sources": ("id", "title", "publisher", "year", "url", "pages"),
+    "contacts": ("name", "url", "email"),
+    "evaluations": ("design", "comparison", "period", "displacement", "independent", "source"),
+}
+OUTCOME = ("measure", "direction", "size", "significance")
+DEFAULT_ROWS = {"sources": 2, "contacts": 1, "evaluations": 1}
+DEFAULT_OUTCOMES = 2
 SECTION_KEYS = [key for key, _ in vocab.SECTIONS]
+RESOURCE_TEXTS = ("staff", "training", "equipment", "duration")
+BUDGET = ("amount", "currency", "year", "covers", "source")
 # One-value form fields, in registration-format order ("pillars.primary" is the first pillar).
 SCALARS = (
     "id",
@@ -39,12 +48,15 @@ SCALARS = (
     "institution.type",
     "partners",
     "pillars.primary",
+    "mechanism",
+    *(f"resources.{k}" for k in RESOURCE_TEXTS),
+    *(f"resources.budget.{k}" for k in BUDGET),
     "period.start",
     "period.end",
     "status",
     "evidence.stage",
     "evidence.rating",
-    "evidence.notes",
+    "evidence.rationale",
     "channel",
     "summary.en",
     "summary.es",
@@ -55,9 +67,27 @@ SCALARS = (
     "documentation.last_reviewed",
     *(f"body.{k}" for k in SECTION_KEYS),
 )
-LISTS = ("pillars.other", "themes")
+LISTS = ("pillars.other", "themes", "problems", "target_population", "setting")
+MULTILINE = ("partners", "mechanism", "evidence.rationale")
 # Fields whose problems are shown on a whole group of inputs.
-GROUPS = ("pillars", "themes", "sources", "contacts", "institution", "period", "evidence", "summary", "documentation")
+GROUPS = (
+    "pillars",
+    "themes",
+    "problems",
+    "target_population",
+    "setting",
+    "resources",
+    "resources.budget",
+    "sources",
+    "contacts",
+    "evaluations",
+    "institution",
+    "period",
+    "evidence",
+    "summary",
+    "documentation",
+)
+ROW_FIELD = re.compile(r"(sources|contacts|evaluations)\[[0-9]+\](\.outcomes\[[0-9]+\])?\.\w+")
 
 
 def defaults(today: _dt.date | None = None) -> dict[str, Any]:
@@ -71,6 +101,7 @@ def defaults(today: _dt.date | None = None) -> dict[str, Any]:
             "evidence.stage": "not-evaluated",
             "evidence.rating": "not-rated",
             "channel": "other",
+            **{f"resources.{k}": vocab.NOT_DOCUMENTED for k in RESOURCE_TEXTS},
             "documentation.status": "draft",
             "documentation.last_reviewed": today.isoformat(),
         }
@@ -80,6 +111,11 @@ def defaults(today: _dt.date | None = None) -> dict[str, Any]:
         for i in range(n):
             for sub in ROWS[group]:
                 values[f"{group}[{i}].{sub}"] = ""
+    for i in range(DEFAULT_ROWS["evaluations"]):
+        values[f"evaluations[{i}].outcomes_n"] = DEFAULT_OUTCOMES
+        for j in range(DEFAULT_OUTCOMES):
+            for sub in OUTCOME:
+                values[f"evaluations[{i}].outcomes[{j}].{sub}"] = ""
     return values
 
 
@@ -111,6 +147,9 @@ class Draft:
     def rows(self, group: str) -> range:
         return range(self.values.get(f"{group}_n") or DEFAULT_ROWS[group])  # an int: set by read_form
 
+    def outcomes(self, i: int) -> range:
+        return range(self.values.get(f"evaluations[{i}].outcomes_n") or DEFAULT_OUTCOMES)
+
 
 def _is_slug(value: str) -> bool:
     return bool(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value or ""))
@@ -128,6 +167,15 @@ def _number_or_text(value: str) -> int | str:
     return int(value) if re.fullmatch(r"[0-9]{1,4}", value) else value
 
 
+def _amount(value: str) -> int | float | str:
+    """'1200000' or '1200000.50' -> a number; anything else is kept for the validator to explain."""
+    if re.fullmatch(r"[0-9]{1,15}", value):
+        return int(value)
+    if re.fullmatch(r"[0-9]{1,15}\.[0-9]{1,4}", value):
+        return float(value)
+    return value
+
+
 def _codes(raw: str) -> list[str]:
     """'PA, co' or 'PA CO' -> ['PA', 'CO']; anything else is kept for the validator to explain."""
     out: list[str] = []
@@ -140,13 +188,16 @@ def _codes(raw: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _rows(form: MultiDict, group: str, action: str) -> int:
+def _count(form: MultiDict, name: str, default: int, add: bool, cap: int) -> int:
     try:
-        n = whole_number(form.get(f"{group}_n", ""), f"{group}_n", 0, 999_999_999)  # then clamped below
+        n = whole_number(form.get(name, ""), name, 0, 999_999_999)  # then clamped below
     except NumberError:  # a hand-edited or stale form: fall back to the default rows
-        n = DEFAULT_ROWS[group]
-    n += 1 if action == f"add-{group[:-1]}" else 0
-    return max(1, min(n, MAX_ROWS))
+        n = default
+    return max(1, min(n + (1 if add else 0), cap))
+
+
+def _rows(form: MultiDict, group: str, action: str) -> int:
+    return _count(form, f"{group}_n", DEFAULT_ROWS[group], action == f"add-{group[:-1]}", MAX_ROWS)
 
 
 MAX_LINE_CHARS = 2_000  # a one-line field (title, name, url, ...)
@@ -156,7 +207,7 @@ MAX_TEXT_CHARS = 200_000  # a section of the body, or partners
 def too_long(form: MultiDict) -> tuple[str, int] | None:
     """The first field longer than its cap, and the cap (a whole request is capped by the app too)."""
     for name, value in form.items(multi=True):
-        cap = MAX_TEXT_CHARS if name.startswith("body.") or name == "partners" else MAX_LINE_CHARS
+        cap = MAX_TEXT_CHARS if name.startswith("body.") or name in MULTILINE else MAX_LINE_CHARS
         if len(value) > cap:
             return name[:60], cap
     return None
@@ -168,7 +219,9 @@ def read_form(form: MultiDict) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in SCALARS:
         raw = form.get(name, "")
-        values[name] = _text(raw) if name.startswith("body.") or name == "partners" else _line(raw)
+        if name == "evidence.rationale" and name not in form:
+            raw = form.get("evidence.notes", "")  # the version-1 name, in links made before format v2
+        values[name] = _text(raw) if name.startswith("body.") or name in MULTILINE else _line(raw)
     for name in LISTS:
         values[name] = list(dict.fromkeys(v for v in form.getlist(name) if v))
     for group, subs in ROWS.items():
@@ -177,6 +230,13 @@ def read_form(form: MultiDict) -> dict[str, Any]:
         for i in range(n):
             for sub in subs:
                 values[f"{group}[{i}].{sub}"] = _line(form.get(f"{group}[{i}].{sub}", ""))
+    for i in range(values["evaluations_n"]):
+        key = f"evaluations[{i}].outcomes"
+        m = _count(form, f"{key}_n", DEFAULT_OUTCOMES, action == f"add-outcome-{i}", MAX_OUTCOMES)
+        values[f"{key}_n"] = m
+        for j in range(m):
+            for sub in OUTCOME:
+                values[f"{key}[{j}].{sub}"] = _line(form.get(f"{key}[{j}].{sub}", ""))
     return values
 
 
@@ -206,13 +266,46 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
         meta["pillars"] = pillars
     if v["themes"]:
         meta["themes"] = list(v["themes"])
+    for name in ("problems", "target_population", "setting"):
+        if v[name]:
+            meta[name] = list(v[name])
+    if v["mechanism"]:
+        meta["mechanism"] = " ".join(v["mechanism"].split())
+    resources: dict[str, Any] = {k: v[f"resources.{k}"] for k in RESOURCE_TEXTS if v[f"resources.{k}"]}
+    budget = {k: v[f"resources.budget.{k}"] for k in BUDGET if v[f"resources.budget.{k}"]}
+    if budget:
+        if "amount" in budget:
+            budget["amount"] = _amount(budget["amount"])
+        if "year" in budget:
+            budget["year"] = _number_or_text(budget["year"])
+        resources["budget"] = budget
+    elif resources:
+        resources["budget"] = vocab.NOT_DOCUMENTED
+    if resources:
+        meta["resources"] = resources
     meta["period"] = {}
     if v["period.start"]:
         meta["period"]["start"] = _number_or_text(v["period.start"])
     meta["period"]["end"] = _number_or_text(v["period.end"]) if v["period.end"] else None
     if v["status"]:
         meta["status"] = v["status"]
-    meta["evidence"] = {k: v[f"evidence.{k}"] for k in ("stage", "rating", "notes") if v[f"evidence.{k}"]}
+    meta["evidence"] = {k: v[f"evidence.{k}"] for k in ("stage", "rating") if v[f"evidence.{k}"]}
+    if v["evidence.rationale"]:
+        meta["evidence"]["rationale"] = " ".join(v["evidence.rationale"].split())
+    meta["evaluations"] = []
+    for i in range(v["evaluations_n"]):
+        row: dict[str, Any] = {k: v[f"evaluations[{i}].{k}"] for k in ROWS["evaluations"]}
+        outcomes = []
+        for j in range(v.get(f"evaluations[{i}].outcomes_n") or 0):
+            out = {k: v[f"evaluations[{i}].outcomes[{j}].{k}"] for k in OUTCOME if v[f"evaluations[{i}].outcomes[{j}].{k}"]}
+            if out:
+                outcomes.append(out)
+        if not any(row.values()) and not outcomes:
+            continue
+        ev = {k: row[k] for k in ("design", "comparison", "period") if row[k]}
+        ev["outcomes"] = outcomes
+        ev.update({k: row[k] for k in ("displacement", "independent", "source") if row[k]})
+        meta["evaluations"].append(ev)
     if v["channel"]:
         meta["channel"] = v["channel"]
     meta["sources"] = []
@@ -260,7 +353,7 @@ def _anchor(problem: Problem, section_lines: list[tuple[int, str]]) -> str | Non
         return "pillars"
     candidate = fld
     while candidate:
-        if candidate in SCALARS or candidate in GROUPS or re.fullmatch(r"(sources|contacts)\[[0-9]+\]\.\w+", candidate):
+        if candidate in SCALARS or candidate in GROUPS or ROW_FIELD.fullmatch(candidate):
             return candidate
         parent = re.sub(r"(\[[0-9]+\]|\.[^.\[\]]+)$", "", candidate)
         if parent == candidate:  # a top-level field the form has no input for (e.g. a v2 field)
