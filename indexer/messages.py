@@ -205,8 +205,7 @@ FORM_MESSAGES: dict[str, str] = {
     "control_char": N_("This holds an invisible control character ({char}): remove it."),
     **{
         f"v2_missing_{name}": N_(
-            "The format v2 field “{field}” is missing: the form does not have it yet; add it to the downloaded "
-            "file before the pull request."
+            "This field (format v2) is empty: fill it in from the sources, or say that they do not document it."
         )
         for name in ("problems", "target_population", "setting", "mechanism", "resources", "evaluations")
     },

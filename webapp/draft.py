@@ -19,7 +19,7 @@ from indexer.messages import problem
 from indexer.model import ERROR, WARNING, Problem
 from indexer.numbers import NumberError, whole_number
 from indexer.template import slugify
-from indexer.validate import validate
+from indexer.validate import parse_sections, validate
 
 MAX_ROWS = 20
 MAX_OUTCOMES = 10
@@ -297,7 +297,9 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {k: v[f"evaluations[{i}].{k}"] for k in ROWS["evaluations"]}
         outcomes = []
         for j in range(v.get(f"evaluations[{i}].outcomes_n") or 0):
-            out = {k: v[f"evaluations[{i}].outcomes[{j}].{k}"] for k in OUTCOME if v[f"evaluations[{i}].outcomes[{j}].{k}"]}
+            out = {
+                k: v[f"evaluations[{i}].outcomes[{j}].{k}"] for k in OUTCOME if v[f"evaluations[{i}].outcomes[{j}].{k}"]
+            }
             if out:
                 outcomes.append(out)
         if not any(row.values()) and not outcomes:
@@ -397,3 +399,92 @@ def check(form: MultiDict, known_ids: set[str] | None = None, today: _dt.date | 
 
 def blank(today: _dt.date | None = None) -> Draft:
     return Draft(values=defaults(today))
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def values_from(meta: dict[str, Any], sections: dict[str, str], today: _dt.date | None = None) -> dict[str, Any]:
+    """Form values that rebuild this case (the inverse of ``build_meta``): "suggest an edit" and revisions."""
+    m = meta if isinstance(meta, dict) else {}
+    v = defaults(today)
+
+    def sub(key: str) -> dict[str, Any]:
+        return m.get(key) if isinstance(m.get(key), dict) else {}
+
+    def items(key: str) -> list[Any]:
+        return m.get(key) if isinstance(m.get(key), list) else []
+
+    for name in ("id", "title", "title_original", "language", "locality", "scale", "status", "channel", "mechanism"):
+        v[name] = _str(m.get(name)) if name in m else v[name]
+    v["countries"] = ", ".join(_str(c) for c in items("countries"))
+    for k in ("name", "name_original", "type"):
+        v[f"institution.{k}"] = _str(sub("institution").get(k))
+    v["partners"] = "\n".join(_str(p) for p in items("partners"))
+    pillars = [_str(p) for p in items("pillars")]
+    v["pillars.primary"], v["pillars.other"] = (pillars[0] if pillars else ""), pillars[1:]
+    for name in ("themes", "problems", "target_population", "setting"):
+        v[name] = [_str(x) for x in items(name)]
+    resources = sub("resources")
+    for k in RESOURCE_TEXTS:
+        v[f"resources.{k}"] = _str(resources.get(k)) if k in resources else ("" if m else v[f"resources.{k}"])
+    budget = resources.get("budget") if isinstance(resources.get("budget"), dict) else {}
+    for k in BUDGET:
+        v[f"resources.budget.{k}"] = _str(budget.get(k))
+    period = sub("period")
+    v["period.start"], v["period.end"] = _str(period.get("start")), _str(period.get("end"))
+    evidence = sub("evidence")
+    for k in ("stage", "rating"):
+        v[f"evidence.{k}"] = _str(evidence.get(k)) if k in evidence else v[f"evidence.{k}"]
+    v["evidence.rationale"] = _str(evidence.get("rationale", evidence.get("notes")))
+    summary = sub("summary")
+    for k in ("en", "es", "pt"):
+        v[f"summary.{k}"] = _str(summary.get(k))
+    v["related"] = ", ".join(_str(r) for r in items("related"))
+    documentation = sub("documentation")
+    for k in ("status", "documented_by", "last_reviewed"):
+        v[f"documentation.{k}"] = _str(documentation.get(k)) if k in documentation else v[f"documentation.{k}"]
+    for group in ("sources", "contacts", "evaluations"):
+        rows = [r for r in items(group) if isinstance(r, dict)][:MAX_ROWS]
+        n = max(len(rows), 1)
+        v[f"{group}_n"] = n
+        for i in range(n):
+            row = rows[i] if i < len(rows) else {}
+            for key in ROWS[group]:
+                v[f"{group}[{i}].{key}"] = _str(row.get(key))
+            if group == "evaluations":
+                outcomes = [o for o in row.get("outcomes") or [] if isinstance(o, dict)][:MAX_OUTCOMES]
+                v[f"evaluations[{i}].outcomes_n"] = max(len(outcomes), 1)
+                for j in range(max(len(outcomes), 1)):
+                    out = outcomes[j] if j < len(outcomes) else {}
+                    for key in OUTCOME:
+                        v[f"evaluations[{i}].outcomes[{j}].{key}"] = _str(out.get(key))
+    for key in SECTION_KEYS:
+        v[f"body.{key}"] = sections.get(key, "")
+    return v
+
+
+def parse_case_text(text: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A case file's front matter and its sections by key (what ``values_from`` takes)."""
+    yaml_text, body, body_line = split(text)
+    doc = parse_yaml(yaml_text, 2)
+    sections = {s.key: s.text for s in parse_sections(body, body_line) if s.key}
+    return (doc.data if isinstance(doc.data, dict) else {}), sections
+
+
+def as_form(values: dict[str, Any]) -> MultiDict:
+    """Form values as the browser would post them (to validate a prefilled form with ``check``)."""
+    form = MultiDict()
+    for name, value in values.items():
+        if isinstance(value, list):
+            form.setlist(name, [str(x) for x in value])
+        else:
+            form.add(name, str(value))
+    return form
