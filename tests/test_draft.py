@@ -23,7 +23,6 @@ SECTIONS_ES = ["Contexto y problema", "La práctica", "Implementación", "Result
 SECTIONS_ES += ["Lecciones y replicación", "Fuentes"]
 
 
-
 def complete(language: str = "en", **changes: str) -> MultiDict:
     """A form a documenter filled in completely (what the browser posts)."""
     fields = [
@@ -94,7 +93,8 @@ def complete(language: str = "en", **changes: str) -> MultiDict:
     ]
     form = MultiDict(fields)
     if language == "pt":  # a Portuguese body needs its summary in Portuguese too
-        form.setlist("summary.pt", ["Policiais se reúnem todo mês com moradores para combinar prioridades de patrulha."])
+        pt = "Policiais se reúnem todo mês com moradores para combinar prioridades de patrulha."
+        form.setlist("summary.pt", [pt])
     for key, value in changes.items():
         form.setlist(key.replace("__", "."), [value])
     return form

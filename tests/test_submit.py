@@ -8,9 +8,9 @@ import sqlite3
 from html import unescape
 
 import pytest
+from test_draft import complete
 from werkzeug.datastructures import MultiDict
 
-from test_draft import complete
 from webapp.portal import models
 from webapp.portal.store import Store
 
@@ -21,6 +21,7 @@ HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 def app(hash_searcher, tmp_path):
     """A fresh app and portal database for every test."""
     from conftest import ROOT
+
     from webapp import create_app
 
     return create_app(
@@ -62,9 +63,20 @@ def tracking_token(response) -> str:
 def test_the_submit_page_is_the_registration_form_in_spanish(client):
     html = client.get("/submit?lang=es").get_data(as_text=True)
     assert "<h1>Enviar una práctica</h1>" in html
-    for name in ("title", "problems", "target_population", "setting", "mechanism", "resources.staff",
-                 "resources.budget.amount", "evaluations[0].design", "evidence.rationale", "submitter.institution",
-                 "translation", "note"):
+    for name in (
+        "title",
+        "problems",
+        "target_population",
+        "setting",
+        "mechanism",
+        "resources.staff",
+        "resources.budget.amount",
+        "evaluations[0].design",
+        "evidence.rationale",
+        "submitter.institution",
+        "translation",
+        "note",
+    ):
         assert f'name="{name}"' in html, name
     assert 'name="csrf_token"' in html
     assert "Enviar a revisión" in html
@@ -78,7 +90,8 @@ def test_submit_stores_it_waiting_and_gives_a_private_tracking_link(client, stor
     assert len(token) >= 40
     (sub,) = store.list()
     assert sub.status == models.WAITING and sub.kind == "new" and sub.channel == "web"
-    assert sub.case_id == "neighbourhood-patrol-agreements" and sub.submitter_institution == "Policía Nacional de Panamá"
+    assert sub.case_id == "neighbourhood-patrol-agreements"
+    assert sub.submitter_institution == "Policía Nacional de Panamá"
     assert list(sub.latest.files) == ["neighbourhood-patrol-agreements.md"]
     assert "## Contexto y problema" in sub.latest.files["neighbourhood-patrol-agreements.md"]
     page = client.get(r.headers["Location"])
@@ -121,7 +134,7 @@ def test_suggest_an_edit_opens_the_form_prefilled_from_the_case_and_its_translat
     html = client.get(unescape(link)).get_data(as_text=True)
     assert "<h1>Sugerir una corrección</h1>" in html
     assert 'name="edit_of" value="panama-vecinos-vigilantes"' in html
-    assert 'value="Neighbourhood Watch programme of Panama&#39;s National Police"' in html or "Neighbourhood Watch" in html
+    assert re.search(r'name="title" type="text" value="Neighbourhood Watch programme of Panama', html)
     assert "translation_of: panama-vecinos-vigilantes" in html and "language: es" in html
     # unchanged, it passes the validator and is stored as an edit of that case, with its translation
     token = csrf(client, unescape(link))
