@@ -136,7 +136,7 @@ def submission_create():
     try:
         case_id, texts = files.files_from_json(payload)
     except files.JSONProblem as exc:
-        message = i18n.gettext(JSON_PROBLEMS.get(str(exc), JSON_PROBLEMS["not_an_object"]))
+        message = i18n.gettext(JSON_PROBLEMS[str(exc) if str(exc) in JSON_PROBLEMS else "not_an_object"])
         body = error_body(422, "invalid_submission", message)
         body["error"]["problems"] = [{"file": None, "line": None, "field": "", "severity": "error", "message": message}]
         return jsonify(body), 422
