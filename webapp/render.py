@@ -55,6 +55,23 @@ def sections_without_sources(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in record.get("sections", []) if s["key"] != "sources"]
 
 
+def source_date(src: dict[str, Any]) -> str:
+    """The date part of a source reference in the page's language: "2011", or "n.d." ("s.f.", "s.d.")
+    for a document that shows no date (``year: null``), then "consulted …" when ``accessed`` is given."""
+    from . import i18n
+
+    year = src.get("year")
+    text = str(year) if year is not None else i18n.gettext("n.d.")
+    accessed = src.get("accessed")
+    if accessed:
+        when = i18n.format_date(accessed)
+        if len(str(accessed)) == 7:  # a month: "consulted in November 2026"
+            text += "; " + i18n.gettext("consulted in {month}", month=when)
+        else:
+            text += "; " + i18n.gettext("consulted on {date}", date=when)
+    return text
+
+
 def _authors(meta: dict[str, Any]) -> str:
     return (meta.get("documentation") or {}).get("documented_by") or "caselib"
 
