@@ -112,8 +112,7 @@ MESSAGES: dict[str, str] = {
         "or year: null when the document shows no date (and accessed: YYYY-MM, when you consulted it)"
     ),
     "accessed_value": N_(
-        "'{value}' is not a date: write when you consulted the page as YYYY-MM-DD or YYYY-MM, "
-        "e.g. accessed: 2026-11"
+        "'{value}' is not a date: write when you consulted the page as YYYY-MM-DD or YYYY-MM, e.g. accessed: 2026-11"
     ),
     "duplicate_source_id": N_("'{id}' is already the id of sources[{first}]: give each source its own id"),
     "unknown_source": N_(
