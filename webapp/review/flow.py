@@ -241,6 +241,20 @@ def current_files(sub: models.Submission, cases_dir: Path) -> dict[str, str]:
     return out
 
 
+def summary(sub: models.Submission) -> dict[str, Any]:
+    """One line of ``caselib submissions list --json``."""
+    return {
+        "id": sub.id,
+        "status": sub.status,
+        "kind": sub.kind,
+        "case_id": sub.case_id,
+        "title": sub.title,
+        "institution": sub.submitter_institution,
+        "revisions": len(sub.revisions),
+        "updated_at": sub.updated_at.isoformat(timespec="seconds") if sub.updated_at else None,
+    }
+
+
 def export(sub: models.Submission) -> dict[str, Any]:
     """A submission as JSON-ready data (``caselib submissions export``): every revision's files, the
     comments (reviewers' notes included) and the state; no tracking token (only its hash is stored)."""
