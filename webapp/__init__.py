@@ -81,9 +81,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     i18n.init_app(app)
-    from . import api, atlas, community, errors, pages, portal, releases, submit
+    from . import api, atlas, community, errors, pages, portal, releases, review, submit
 
     portal.init_app(app)  # configuration only: the database is opened at the portal's first use
+    review.init_app(app)  # /review: accounts, queue, decisions; session cookies' flags
     # CSRF tokens on every form that changes something (Flask-WTF). Exempt: /draft (it stores and changes
     # nothing: a forged post can only show someone a checked form) and the JSON API (no cookies, no login).
     csrf = CSRFProtect(app)

@@ -24,7 +24,7 @@ from indexer.validate import parse_sections, validate
 MAX_ROWS = 20
 MAX_OUTCOMES = 10
 ROWS = {
-    "sources": ("id", "title", "publisher", "year", "url", "pages"),
+    "sources": ("id", "title", "publisher", "year", "url", "pages", "accessed"),
     "contacts": ("name", "url", "email"),
     "evaluations": ("design", "comparison", "period", "displacement", "independent", "source"),
 }
@@ -161,6 +161,9 @@ def _text(value: Any) -> str:
 
 def _line(value: Any) -> str:
     return " ".join(str(value or "").split())
+
+
+UNDATED = {"n.d.", "nd", "n.d", "s.f.", "sf", "s.f", "s.d.", "sd", "s.d"}
 
 
 def _number_or_text(value: str) -> int | str:
@@ -315,7 +318,9 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
         row = {k: v[f"sources[{i}].{k}"] for k in ROWS["sources"] if v[f"sources[{i}].{k}"]}
         if row:
             if "year" in row:
-                row["year"] = _number_or_text(row["year"])
+                # "n.d." (es "s.f.", pt "s.d.") is an undated document: year: null in the file
+                undated = row["year"].strip().lower().replace(" ", "") in UNDATED
+                row["year"] = None if undated else _number_or_text(row["year"])
             meta["sources"].append(row)
     meta["summary"] = {k: v[f"summary.{k}"] for k in ("en", "es", "pt") if v[f"summary.{k}"]}
     related = list(dict.fromkeys(r for r in re.split(r"[,;\s]+", v["related"]) if r))
@@ -459,6 +464,8 @@ def values_from(meta: dict[str, Any], sections: dict[str, str], today: _dt.date 
             row = rows[i] if i < len(rows) else {}
             for key in ROWS[group]:
                 v[f"{group}[{i}].{key}"] = _str(row.get(key))
+            if group == "sources" and "year" in row and row["year"] is None:
+                v[f"sources[{i}].year"] = "n.d."  # an undated document (year: null)
             if group == "evaluations":
                 outcomes = [o for o in row.get("outcomes") or [] if isinstance(o, dict)][:MAX_OUTCOMES]
                 v[f"evaluations[{i}].outcomes_n"] = max(len(outcomes), 1)

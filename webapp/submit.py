@@ -106,6 +106,7 @@ ROW_LABELS = {
     "name": i18n.N_("Office or unit"),
     "email": i18n.N_("E-mail"),
     "id": i18n.N_("Source id"),
+    "accessed": i18n.N_("Consulted on"),
     "design": i18n.N_("Design"),
     "comparison": i18n.N_("Compared with"),
     "period": i18n.N_("Period covered"),
