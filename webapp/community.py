@@ -25,7 +25,7 @@ def _lang() -> str:
 
 
 # The routes register themselves on ``bp``; the names below are what other modules use.
-from . import exports, submit  # noqa: E402, F401, I001
+from . import basket, exports, submit  # noqa: E402, F401, I001
 from .collections_web import case_summary, collection_data, collections, collections_data, get_collection  # noqa: E402
 from .compare import COMPARE_MAX, COMPARE_MIN, compare_data, parse_ids  # noqa: E402
 
