@@ -130,3 +130,21 @@ def test_suggest_an_edit_from_a_case_page(page, shots):
         page.get_by_role("button", name="Verificar").first.click()
     result = page.locator("section.check-result")
     assert "failed" not in result.get_attribute("class"), result.inner_text()
+
+
+def test_a_collection_built_in_the_browser(page, shots):
+    page.goto("/cases/panama-vecinos-vigilantes?lang=es")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Agregar a una colección").click()
+    assert page.locator("h1").inner_text() == "Mi colección"
+    page.locator("textarea[name='note.panama-vecinos-vigilantes']").fill("Modelo de vigilancia vecinal.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Guardar el título y las notas en el enlace").click()
+    # another case page: app.js adds to the basket the browser kept (notes included) instead of starting anew
+    page.goto("/cases/colombia-jovenes-a-lo-bien?lang=es")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Agregar a una colección").click()
+    ids = page.locator("form.basket input[name='ids']").evaluate_all("els => els.map(e => e.value)")
+    assert ids == ["panama-vecinos-vigilantes", "colombia-jovenes-a-lo-bien"]
+    assert "Modelo de vigilancia vecinal." in page.locator("form.basket").inner_text()
+    page.screenshot(path=str(shots / "basket-es.png"), full_page=True)
