@@ -88,8 +88,8 @@ MESSAGES: dict[str, str] = {
         "(see docs/registration-format.md#setting)"
     ),
     "v2_missing_mechanism": N_(
-        "format v2 field 'mechanism' is missing: add it: 1-3 sentences in English on how the practice is meant "
-        "to work (see docs/registration-format.md#mechanism)"
+        "format v2 field 'mechanism' is missing: add it: 1-3 sentences, in the case's language, on how the "
+        "practice is meant to work (see docs/registration-format.md#mechanism)"
     ),
     "v2_missing_resources": N_(
         "format v2 field 'resources' is missing: add it with staff, training, equipment, duration and budget "

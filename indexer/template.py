@@ -68,7 +68,7 @@ def new_case_text(
         "problems": [todo(N_("codes from the vocabulary 'problems', e.g. homicide"))],
         "target_population": [todo(N_("codes from the vocabulary 'target_population', e.g. youth-at-risk"))],
         "setting": [todo(N_("codes from the vocabulary 'setting', e.g. urban"))],
-        "mechanism": todo(N_("1-3 sentences in English: how the practice is meant to work (its logic).")),
+        "mechanism": todo(N_("1-3 sentences in the case's language: how the practice is meant to work (its logic).")),
         "period": {"start": todo(N_("year the practice started, e.g. 2010")), "end": None},
         "status": "unknown",
         "evidence": {
