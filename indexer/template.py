@@ -89,7 +89,12 @@ def new_case_text(
             {
                 "title": todo(N_("title of the document you read")),
                 "publisher": todo(N_("publisher")),
-                "year": todo(N_("year")),
+                "year": todo(
+                    N_(
+                        "year of publication, e.g. 2012; write null if the document shows no date "
+                        "and add accessed: YYYY-MM (when you consulted it)"
+                    )
+                ),
                 "url": "https://TODO",
                 "id": todo(N_("a short slug for this source, e.g. report-2012 (evaluations name it)")),
             }

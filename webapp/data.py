@@ -280,7 +280,8 @@ def case_data(
             "notes_lang": loc["rationale_lang"],
         },
         "channel": labelled("channel", [meta["channel"]], lang)[0],
-        "sources": meta.get("sources") or [],
+        # each source as written, plus its date as the page shows it ("2011", "s.f.; consultado en …")
+        "sources": [dict(s, date_text=render.source_date(s)) for s in meta.get("sources") or [] if isinstance(s, dict)],
         "contacts": meta.get("contacts") or [],
         "documentation": meta.get("documentation") or {},
         "related": [],
