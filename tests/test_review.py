@@ -236,6 +236,8 @@ def test_reviewers_recommend_and_editors_decide_with_audit_entries(app, site):
     assert all(e.at.tzinfo is not None for e in entries)
     (note,) = store.get(sub.id).comments
     assert note.public is False and note.author == "Rita Reviewer"
+    audit_page = client.get("/review/audit?lang=es").text
+    assert "En espera de revisión → Recomendado" in audit_page  # statuses in the reader's language
 
 
 def test_editor_approves_and_the_running_site_shows_the_case(app, site):
