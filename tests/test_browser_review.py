@@ -126,7 +126,7 @@ def test_submit_review_revise_approve_and_find_in_spanish(browser, site, shots):
     log_in(reviewer, "revisora@oea.example")
     queue = reviewer.locator("table.queue")
     assert "Neighbourhood patrol agreements" in queue.inner_text()
-    assert "Esperando revisión" in queue.inner_text()
+    assert "En espera de revisión" in queue.inner_text()
     reviewer.screenshot(path=str(shots / "review-queue-es.png"), full_page=True)
     with reviewer.expect_navigation():
         reviewer.get_by_role("link", name="Neighbourhood patrol agreements").click()
