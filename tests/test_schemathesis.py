@@ -36,6 +36,7 @@ OPERATIONS = [
     "GET /api/collections",
     "GET /api/collections/{collection_id}",
     "GET /api/compare",
+    "GET /api/map",
 ]
 NO_PARAMETERS = {"GET /api/cases"}  # nothing to make invalid: no negative cases
 # schemathesis leaves out the operation that serves the schema itself; test_openapi.py covers it
