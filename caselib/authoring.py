@@ -12,7 +12,7 @@ import click
 from indexer import vocab
 from indexer.loader import LoadResult, load_library
 
-from .options import DEFAULT_CASES, DEFAULT_COLLECTIONS, cases_option, fail
+from .options import DEFAULT_CASES, DEFAULT_COLLECTIONS, BadInput, cases_option, require_cases_dir
 
 
 @click.command()
@@ -150,7 +150,7 @@ def new(
     case_id = case_id or slugify(title)
     target = cases_dir / f"{case_id}.md"
     if target.exists() and not force:
-        raise click.ClickException(f"{target} already exists: choose another --id or pass --force")
+        raise BadInput(f"{target} already exists: choose another --id or pass --force")
     cases_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(
         new_case_text(title, list(countries), list(pillars), lang, case_id, list(themes)), encoding="utf-8"
@@ -184,8 +184,7 @@ def translations(cases_dir: Path, stamp: bool, confirmed: tuple[Path, ...], fmt:
 
     if confirmed and not stamp:
         raise click.UsageError("--confirm needs --stamp")
-    if not cases_dir.is_dir():
-        fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
+    require_cases_dir(cases_dir)
     result = load_library([cases_dir])
     for p in result.errors():
         click.echo(f"skipped: {p}", err=True)

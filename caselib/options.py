@@ -39,11 +39,18 @@ model_option = click.option(
 )
 
 
-def fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc))
+def require_cases_dir(cases_dir: Path) -> None:
+    if not cases_dir.is_dir():
+        raise BadInput(f"cases folder {cases_dir} does not exist: pass --cases DIR")
 
 
-class OneLineUsageError(click.ClickException):
-    """Bad input on the command line: one line, exit 2 (no usage block)."""
+class BadInput(click.ClickException):
+    """Bad input (a missing folder, a file of the wrong kind): one line, exit 1."""
+
+    exit_code = 1
+
+
+class BadUsage(click.ClickException):
+    """Bad usage (an unknown option, a value of the wrong form): one line, exit 2 (no usage block)."""
 
     exit_code = 2

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from .options import DEFAULT_COLLECTIONS, cases_option, fail, index_option
+from .options import DEFAULT_COLLECTIONS, cases_option, index_option, require_cases_dir
 
 
 @click.command("export")
@@ -32,8 +31,7 @@ def export_cmd(
     from indexer.export import export_library
     from indexer.opensearch import export_opensearch
 
-    if not cases_dir.is_dir():
-        fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
+    require_cases_dir(cases_dir)
     wanted = list(formats) or ["jsonl", "json", "csv"]
     data_formats = [f for f in wanted if f != "opensearch-bulk"]
     if data_formats:
@@ -58,8 +56,5 @@ def restore_cmd(jsonl: Path, cases_dir: Path) -> None:
     """Write case files (and translations) back from a release's cases.jsonl into the cases folder."""
     from indexer.export import restore
 
-    try:
-        n = restore(jsonl, cases_dir)
-    except (ValueError, KeyError, json.JSONDecodeError) as exc:
-        fail(ValueError(f"{jsonl} is not a caselib cases.jsonl release: {exc}"))
+    n = restore(jsonl, cases_dir)
     click.echo(f"{cases_dir}: wrote {n} cases; run `caselib check --cases {cases_dir}` then `caselib index`")
