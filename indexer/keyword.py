@@ -32,26 +32,11 @@ from whoosh.support.charset import accent_map
 from . import terms as _terms
 from .chunking import plain
 from .model import Case
-from .vocab import fold
+from .vocab import FACET_VOCAB, fold
 
 LANGS = ("en", "es", "pt")
 _STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese"}
-FACET_FIELDS = (
-    "pillars",
-    "countries",
-    "themes",
-    "institution_type",
-    "evidence_stage",
-    "evidence_rating",
-    "status",
-    "channel",
-    "language",
-    "scale",
-    "problems",
-    "target_population",
-    "setting",
-    "translation",
-)
+FACET_FIELDS = tuple(FACET_VOCAB)  # in the order the results page shows them
 # Field weights. The title is also part of the body text, so its own field only adds a little;
 # measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
 # Every text goes to the field of its own language (``title_pt`` for a Portuguese title, ``body_es``
@@ -129,7 +114,12 @@ def analyzer(lang: str):
 @cache
 def all_stopwords() -> frozenset[str]:
     """Stop words of every indexed language, folded."""
-    return frozenset(fold(w) for lang in LANGS for w in stopwords_for_language(lang))
+    return folded_stopwords(*LANGS)
+
+
+def folded_stopwords(*langs: str) -> frozenset[str]:
+    """Whoosh's stop words of ``langs``, folded (accents and case removed)."""
+    return frozenset(fold(w) for lang in langs for w in stopwords_for_language(lang))
 
 
 @cache
@@ -451,97 +441,20 @@ class KeywordIndex:
         return self.terms.df(SPELL, fold(word)) > 0
 
     def suggest(self, query: str) -> str | None:
-        """A corrected query when some words are misspelt and a close known word exists.
+        """A corrected query when some words are misspelt and a close known word exists (``speller``)."""
+        from .speller import did_you_mean
 
-        A word is corrected only when the library does not know it and it is not a real word of
-        Spanish, Portuguese or English (``speller``): ``maras``, ``mujeres`` or ``milícias`` are
-        never "corrected". Such words (4+ letters, not stop words) get up to 4 close library words
-        from Whoosh's corrector; among the combinations, the one whose words occur together in
-        most cases wins (counted on the spelling postings of the keyword matrix), preferring words
-        of the query's language. The rest of the query is kept as typed (accents, ``¿``, ``?``),
-        and a corrected word takes the library's most common accented spelling."""
-        from . import speller
+        return did_you_mean(self, query)
 
-        spans = list(_WORD.finditer(query))[:12]
-        if not spans:
-            return None
-        words = [m.group() for m in spans]
-        lang = speller.query_language(words)
-        options: list[list[str]] = []
-        changed = False
-        for word in words:
-            folded = fold(word)
-            if (
-                len(folded) >= 4
-                and not folded.isdigit()
-                and folded not in all_stopwords()
-                and not self.knows(folded)
-                and not speller.is_real(folded)
-            ):
-                with self._lock:
-                    # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
-                    found = self._searcher.corrector(SPELL).suggest(folded, limit=8, maxdist=2, prefix=1)
-                # Whoosh still lists words of cases deleted by incremental updates: keep live ones
-                found = [w for w in found if self.knows(w)][:4]
-                if found:  # Whoosh orders them by frequency only: the query's language, then the closest first
-                    options.append(
-                        sorted(found, key=lambda w, f=folded: (lang not in speller.zipf(w), edit_distance(f, w)))
-                    )
-                    changed = True
-                    continue
-            options.append([folded])
-        if not changed:
-            return None
-        combos: list[list[str]] = [[]]
-        for opts in options:
-            combos = [c + [o] for c in combos for o in opts][:64]
-        folded_words = [fold(w) for w in words]
+    def close_words(self, folded: str, limit: int = 8) -> list[str]:
+        """Up to ``limit`` library words within two edits of ``folded``, most frequent first (Whoosh's corrector)."""
+        with self._lock:
+            # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
+            return self._searcher.corrector(SPELL).suggest(folded, limit=limit, maxdist=2, prefix=1)
 
-        def rank(i: int) -> tuple:
-            together = self._cooccur(combos[i])
-            edits = sum(edit_distance(a, b) for a, b in zip(folded_words, combos[i], strict=False))
-            # how common the corrections are in the query's language ("police" is rare in Spanish, "policía" common)
-            in_lang = sum(
-                speller.zipf(w).get(lang, 0.0) for w, f in zip(combos[i], folded_words, strict=False) if w != f
-            )
-            # words found together first; then the fewest edits; then words of the query's language;
-            # then the most cases; then the corrector's order
-            return (together > 0, -edits, in_lang, together, -i)
-
-        best = combos[max(range(len(combos)), key=rank)]
-        out, pos = [], 0
-        for m, word, b in zip(spans, words, best, strict=True):
-            out.append(query[pos : m.start()])
-            out.append(word if fold(word) == b else self._forms.get(b, b))
-            pos = m.end()
-        out.append(query[pos:])
-        return "".join(out)
-
-    def _cooccur(self, words: list[str]) -> int:
-        """How many cases contain every one of ``words`` (stop words aside)."""
-        lists = sorted((self.terms.docs(SPELL, w) for w in set(words) if w not in all_stopwords()), key=len)
-        if not lists:
-            return 0
-        common = lists[0]
-        for other in lists[1:]:
-            if not len(common):
-                break
-            common = np.intersect1d(common, other, assume_unique=True)
-        return len(common)
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions (optimal string alignment)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
+    def accented(self, folded: str) -> str:
+        """The library's most common accented spelling of a folded word (the word itself if none)."""
+        return self._forms.get(folded, folded)
 
 
 def _link(src: str, dst: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import CaselibError
 from .i18n import N_
 
 MAX_DIGITS = 9
@@ -24,13 +25,14 @@ MESSAGES = {
 }
 
 
-class NumberError(ValueError):
+class NumberError(CaselibError, ValueError):
     """Text that is not a whole number in the allowed range; the message names the field and the range
     (``code`` and ``params`` let a caller say it in another language)."""
 
     def __init__(self, code: str, **params: Any):
         super().__init__(MESSAGES[code].format(**params))
         self.code, self.params = code, params
+        self.template = MESSAGES[code]  # the English message with its {fields}, for a caller's gettext
 
 
 def whole_number(raw: str | None, name: str, lo: int, hi: int) -> int:

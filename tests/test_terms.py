@@ -97,13 +97,13 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, library, build):
 
 
 def test_damaged_matrix_is_reported(tmp_path, library, build, hash_embedder):
-    from indexer.build import IndexError_
+    from indexer.errors import IndexFolderError
     from indexer.search import Searcher
 
     ix = tmp_path / "ix"
     build(library, ix)
     (current_build(ix) / "keyword" / "terms" / "ids.json").write_text('["not-a-case"]')
-    with pytest.raises(IndexError_, match="rebuild"):
+    with pytest.raises(IndexFolderError, match="rebuild"):
         Searcher.open(ix, embedder=hash_embedder)
 
 
@@ -115,7 +115,7 @@ def test_files_are_listed(hash_index):
 
 
 def test_edit_distance():
-    from indexer.keyword import edit_distance
+    from indexer.speller import edit_distance
 
     assert edit_distance("homocide", "homicide") == 1
     assert edit_distance("homocide", "homicides") == 2

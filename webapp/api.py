@@ -8,8 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from indexer import __version__
-from indexer.search import FILTER_FIELDS, MODES, SORTS
+from indexer import FILTER_FIELDS, MODES, SORTS, __version__
 
 from . import atlas, community, data, get_searcher, i18n
 from .state import SearchState, _int, whole

@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 from flask import g, url_for
 from werkzeug.datastructures import MultiDict, iter_multi_items
 
-from indexer.numbers import MESSAGES as NUMBER_MESSAGES
-from indexer.numbers import YEAR_MAX, YEAR_MIN, NumberError, whole_number
-from indexer.search import FILTER_FIELDS, MODES, SORTS
+from indexer import FILTER_FIELDS, MODES, SORTS, YEAR_MAX, YEAR_MIN, NumberError, whole_number
 
 from .i18n import gettext
 
@@ -142,7 +140,7 @@ def whole(raw: str | None, name: str, lo: int, hi: int, default: int | None = No
     try:
         return whole_number(raw, name, lo, hi)
     except NumberError as exc:
-        raise BadRequest(gettext(NUMBER_MESSAGES[exc.code], **exc.params)) from None
+        raise BadRequest(gettext(exc.template, **exc.params)) from None
 
 
 def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
