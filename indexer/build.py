@@ -198,7 +198,7 @@ def build_index(
         report.unchanged = len(cases) - len(changed)
         report.indexed = len(changed)
         if reuse is not None:  # a build swapped in meanwhile may make a reused (body-less) case "changed"
-            cases = [_reload(c) if c.id in changed and reuse.line(c) else c for c in cases]
+            cases = [_reload(c) if c.id in changed and reuse.full_record(c) else c for c in cases]
             # unchanged files whose kept ``related`` links changed: same text and vectors, new records
             cases = [_relink(c) if reuse.stale(c) else c for c in cases]
         if not report.full and not changed and not removed:
@@ -224,7 +224,7 @@ def build_index(
             progress,
             batch_size,
         )
-        write_catalog(tmp, cases, [(reuse.line(c) if reuse else None) or encode_full(c) for c in cases], reuse)
+        write_catalog(tmp, cases, [(reuse.full_record(c) if reuse else None) or encode_full(c) for c in cases], reuse)
         manifest = {
             "format_version": FORMAT_VERSION,
             "schema_version": vocab.schema_version(),

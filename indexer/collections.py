@@ -27,7 +27,6 @@ from .validate import SchemaValidator, _closest, _field, _todo_walk, control_pro
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "collection.schema.json"
 SUFFIXES = (".yml", ".yaml")
-CURATOR_TYPES = ("community", "institution")
 _TODO = re.compile(r"\bTODO\b")
 
 

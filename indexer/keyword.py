@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ from .vocab import FACET_VOCAB, fold
 LANGS = ("en", "es", "pt")
 _STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese"}
 FACET_FIELDS = tuple(FACET_VOCAB)  # in the order the results page shows them
-# Field weights. The title is also part of the body text, so its own field only adds a little;
-# measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
+# Field weights. The title is also part of the body text, so its own field only adds a little (0.5):
+# docs/search.md ("Measurements on CISI kept from before") gives this configuration's keyword
+# nDCG@10 on CISI; the figures of the older comparison with weights 1.0 and 3.0 were not kept.
 # Every text goes to the field of its own language (``title_pt`` for a Portuguese title, ``body_es``
 # for a Spanish body), analysed by that language's analyser; ``title`` is the English title.
 BOOSTS = {
@@ -245,7 +247,6 @@ def document(case: Case) -> dict[str, Any]:
 class KeywordHits:
     ids: list[str]  # ranked
     scores: list[float]
-    total: int
 
 
 TERMS = "terms"  # sub-folder of the precomputed BM25F matrix (``terms.py``)
@@ -262,6 +263,8 @@ class KeywordIndex:
         self.path = path
         self._ix = ix
         self._searcher = ix.searcher(weighting=LuceneBM25F(B=B, K1=K1))
+        # closed with the object: a Searcher that moved to a new build drops its old KeywordIndex
+        self._closer = weakref.finalize(self, _close_all, self._searcher, ix)
         # Whoosh's readers seek and read shared file objects: concurrent use from the web server's
         # threads returned corrupt postings (zlib/unpickling errors, issue #8). Whoosh is pure
         # Python under the GIL, so one lock costs no parallelism.
@@ -340,8 +343,8 @@ class KeywordIndex:
             raise OSError(f"keyword index at {path} is missing or damaged: {exc}") from exc
 
     def close(self) -> None:
-        self._searcher.close()
-        self._ix.close()
+        """Close the Whoosh searcher and index now (otherwise done when the object is collected)."""
+        self._closer()
 
     # --- searching --------------------------------------------------------------
     def parse(self, query: str):
@@ -417,14 +420,13 @@ class KeywordIndex:
     ) -> KeywordHits:
         q = self.parse(query)
         if q is None:
-            return KeywordHits([], [], 0)
+            return KeywordHits([], [])
         with self._lock:
             results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
             docnum_ids = self._docnum_ids()
             ids = [docnum_ids[docnum] for _, docnum in results.top_n]
             scores = [float(score) for score, _ in results.top_n]
-            total = len(results) if limit is None else results.estimated_length()
-        return KeywordHits(ids, scores, total)
+        return KeywordHits(ids, scores)
 
     @staticmethod
     def filter_query(filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)):
@@ -455,6 +457,11 @@ class KeywordIndex:
     def accented(self, folded: str) -> str:
         """The library's most common accented spelling of a folded word (the word itself if none)."""
         return self._forms.get(folded, folded)
+
+
+def _close_all(*closables: Any) -> None:
+    for c in closables:
+        c.close()
 
 
 def _link(src: str, dst: str) -> None:

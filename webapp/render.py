@@ -51,10 +51,6 @@ def markdown_html(text: str) -> Markup:
     return Markup(clean)
 
 
-def sections_without_sources(record: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in record.get("sections", []) if s["key"] != "sources"]
-
-
 def _authors(meta: dict[str, Any]) -> str:
     return (meta.get("documentation") or {}).get("documented_by") or "caselib"
 
