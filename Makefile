@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test fuzz lint serve index check clean browser-deps translations catalogs release
+.PHONY: setup test fuzz lint serve index check clean browser-deps translations catalogs release embedding-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -56,6 +56,11 @@ lint: setup
 
 check: setup
 	$(BIN)/caselib check --strict
+
+# Rewrite embedding-cache/ (the shipped cases' passage vectors, so a fresh machine and CI need not
+# re-encode them; indexer/vectorcache.py). Run after editing cases; a stale cache only costs time.
+embedding-cache: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m indexer.vectorcache
 
 index: setup
 	HF_HUB_OFFLINE=1 $(BIN)/caselib index
