@@ -43,6 +43,8 @@ PUBLIC: dict[str, str | None] = {
     "split": "frontmatter",
     "parse_yaml": "frontmatter",
     "dump_yaml": "frontmatter",
+    "FrontMatterError": "frontmatter",
+    "full_record": "catalog",
     "validate": "validate",
     "problem": "messages",
     "slugify": "template",
@@ -51,6 +53,11 @@ PUBLIC: dict[str, str | None] = {
     "collection_files": "collections",
     "load_collections": "collections",
     "write_csv": "export",
+    # publishing a reviewed submission (the review flow)
+    "publish": "publish",
+    "load_submission": "publish",
+    "Person": "publish",
+    "PublishError": "publish",
 }
 __all__ = ["__version__", *PUBLIC]
 
