@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import originals
-from fuzzing import FUZZ, examples  # noqa: E402 - `make fuzz`: full budgets (tests/fuzzing.py)
+from fuzzing import examples, sample  # noqa: E402 - `make fuzz`: full budgets (tests/fuzzing.py)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -276,8 +276,8 @@ def test_any_single_file_corruption_is_refused_by_the_searcher_the_cli_and_the_w
         with pytest.raises(IndexFolderError, match="caselib index") as exc:
             Searcher.open(copy, embedder=hash_embedder)
         assert "\n" not in str(exc.value)
-        if not FUZZ and rel not in files[CORRUPTIONS.index(how) :: 2]:
-            continue  # the bounded run: the CLI and the web on every other file (all of them under `make fuzz`)
+        if rel not in sample(files, CORRUPTIONS.index(how), 2):
+            continue  # the CLI and the web on a sample of the files (all of them under `make fuzz`)
         res = CliRunner().invoke(main, ["index", "--verify", "--index", str(copy)])
         assert res.exit_code == 1 and "caselib index" in res.output and "Traceback" not in res.output, (rel, how)
         app = create_app({"INDEX_DIR": str(copy), "MODEL": hash_embedder.name, "TESTING": True})
@@ -295,7 +295,7 @@ def test_caselib_index_rebuilds_a_damaged_build_instead_of_reusing_it(pristine, 
     lib, index, answers = pristine
     files = build_files(index)
     # the bounded run rebuilds each file under one kind of damage (rotating); `make fuzz` under all four
-    chosen = files if FUZZ else files[CORRUPTIONS.index(how) :: len(CORRUPTIONS)]
+    chosen = sample(files, CORRUPTIONS.index(how), len(CORRUPTIONS))
     for rel in chosen:
         copy = damaged_copy(pristine, tmp_path / rel.replace("/", "_"), rel, how)
         report = build(lib, copy)
