@@ -12,7 +12,14 @@ import click
 from indexer import vocab
 from indexer.loader import LoadResult, load_library
 
-from .options import DEFAULT_CASES, DEFAULT_COLLECTIONS, BadInput, cases_option, require_cases_dir
+from .options import (
+    DEFAULT_CASES,
+    DEFAULT_COLLECTIONS,
+    BadInput,
+    cases_option,
+    require_cases_dir,
+    vocabulary_option,
+)
 
 
 @click.command()
@@ -102,20 +109,10 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path
 @click.command()
 @click.argument("title")
 @click.option("--country", "countries", multiple=True, help="ISO 3166-1 alpha-2 code; repeat for several.")
-@click.option(
-    "--pillar",
-    "pillars",
-    multiple=True,
-    type=click.Choice(vocab.enum_values("pillars")),
-    help="Pillar of the Commitment to Public Security; repeat, primary first.",
+@vocabulary_option(
+    "--pillar", "pillars", "pillars", "Pillar of the Commitment to Public Security; repeat, primary first."
 )
-@click.option(
-    "--theme",
-    "themes",
-    multiple=True,
-    type=click.Choice(vocab.enum_values("themes")),
-    help="Theme from the controlled vocabulary; repeat for several.",
-)
+@vocabulary_option("--theme", "themes", "themes", "Theme from the controlled vocabulary; repeat for several.")
 @click.option(
     "--lang",
     type=click.Choice(["en", "es", "pt"]),

@@ -10,23 +10,31 @@ DEFAULT_CASES = Path("cases")
 DEFAULT_INDEX = Path("instance/index")
 DEFAULT_COLLECTIONS = Path("collections")
 
-cases_option = click.option(
-    "--cases",
-    "cases_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CASES,
-    show_default=True,
-    envvar="CASELIB_CASES",
-    help="Folder of case files (env CASELIB_CASES).",
-)
-index_option = click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_INDEX,
-    show_default=True,
-    envvar="CASELIB_INDEX",
-    help="Index folder (env CASELIB_INDEX).",
+
+def folder_option(flag: str, dest: str, default: Path, env: str, what: str):  # noqa: ANN201 - a click decorator
+    """``--cases DIR``-style option: a folder, its default, and the environment variable that sets it."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        envvar=env,
+        help=f"{what} (env {env}).",
+    )
+
+
+def vocabulary_option(flag: str, dest: str, vocabulary: str, what: str):  # noqa: ANN201 - a click decorator
+    """A repeatable option whose values come from a controlled vocabulary of the format."""
+    from indexer import vocab
+
+    return click.option(flag, dest, multiple=True, type=click.Choice(vocab.enum_values(vocabulary)), help=what)
+
+
+cases_option = folder_option("--cases", "cases_dir", DEFAULT_CASES, "CASELIB_CASES", "Folder of case files")
+index_option = folder_option("--index", "index_dir", DEFAULT_INDEX, "CASELIB_INDEX", "Index folder")
+collections_option = folder_option(
+    "--collections", "collections_dir", DEFAULT_COLLECTIONS, "CASELIB_COLLECTIONS", "Folder of collection files"
 )
 model_option = click.option(
     "--model",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import DEFAULT_COLLECTIONS, cases_option, index_option, require_cases_dir
+from .options import cases_option, collections_option, index_option, require_cases_dir
 
 
 @click.command("export")
@@ -20,9 +20,7 @@ from .options import DEFAULT_COLLECTIONS, cases_option, index_option, require_ca
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("release"),
               show_default=True, help="Folder to write into.")  # fmt: skip
 @cases_option
-@click.option("--collections", "collections_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_COLLECTIONS, show_default=True, envvar="CASELIB_COLLECTIONS",
-              help="Folder of collection files (env CASELIB_COLLECTIONS).")  # fmt: skip
+@collections_option
 @index_option
 def export_cmd(
     formats: tuple[str, ...], out_dir: Path, cases_dir: Path, collections_dir: Path, index_dir: Path
