@@ -39,7 +39,7 @@ def _entries() -> list[tuple[tuple[str, ...], str]]:
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from .keyword import folded_stopwords
+    from .keyword_schema import folded_stopwords
 
     return folded_stopwords("es", "pt")
 

@@ -102,7 +102,7 @@ def did_you_mean(kw: KeywordIndex, query: str) -> str | None:
     wins (counted on the spelling postings of the keyword matrix), preferring words of the query's
     language. The rest of the query is kept as typed (accents, ``¿``, ``?``), and a corrected word
     takes the library's most common accented spelling."""
-    from .keyword import all_stopwords
+    from .keyword_schema import all_stopwords
 
     spans = list(_WORD.finditer(query))[:12]
     if not spans:
@@ -155,7 +155,7 @@ def did_you_mean(kw: KeywordIndex, query: str) -> str | None:
 
 def cooccurring(kw: KeywordIndex, words: list[str]) -> int:
     """How many cases contain every one of ``words`` (stop words aside), on the keyword matrix's spelling postings."""
-    from .keyword import SPELL, all_stopwords
+    from .keyword_schema import SPELL, all_stopwords
 
     lists = sorted((kw.terms.docs(SPELL, w) for w in set(words) if w not in all_stopwords()), key=len)
     if not lists:

@@ -130,11 +130,13 @@ def test_suggestions_never_correct_stop_words(hash_searcher):
 
 
 def test_cooccurrence_counts_cases_with_every_word(hash_index):
+    from indexer.speller import cooccurring
+
     kw = KeywordIndex.open(current_build(hash_index) / "keyword")
     try:
         both = set(kw.terms.docs("spell", "community")) & set(kw.terms.docs("spell", "policing"))
-        assert both and kw._cooccur(["community", "policing"]) == len(both)
-        assert kw._cooccur(["community", "zzzzunknown"]) == 0
+        assert both and cooccurring(kw, ["community", "policing"]) == len(both)
+        assert cooccurring(kw, ["community", "zzzzunknown"]) == 0
         assert kw.knows("Policía") and not kw.knows("zzzzunknown")
     finally:
         kw.close()
