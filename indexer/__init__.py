@@ -46,6 +46,7 @@ PUBLIC: dict[str, str | None] = {
     "FrontMatterError": "frontmatter",
     "full_record": "catalog",
     "validate": "validate",
+    "parse_sections": "validate",
     "problem": "messages",
     "slugify": "template",
     # collections and exports
