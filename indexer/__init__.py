@@ -47,6 +47,7 @@ PUBLIC: dict[str, str | None] = {
     "full_record": "catalog",
     "validate": "validate",
     "parse_sections": "validate",
+    "load_library": "loader",
     "problem": "messages",
     "slugify": "template",
     # collections and exports
