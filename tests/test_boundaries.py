@@ -27,8 +27,6 @@ FRAMEWORKS = {"flask", "flask_babel", "werkzeug", "jinja2", "click", "waitress"}
 
 # Known crossings being removed by a branch in flight, each with its reason; keep this empty.
 PENDING = {
-    # saved_search_text (web-only: a search drafted as collection YAML) is still to move into webapp/
-    "webapp/collections_web.py:13: indexer.collections.saved_search_text",
 }
 
 
