@@ -16,7 +16,7 @@ from indexer import IndexFolderError
 
 from .i18n import N_, gettext
 from .portal import PortalUnavailable
-from .state import BadRequest
+from .state import BadQuery
 
 # The message shown for a status when the code raising it gave none of its own.
 STATUS_MESSAGES = {
@@ -76,8 +76,8 @@ def _index_damage() -> IndexFolderError | None:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(BadRequest)
-    def bad_request(exc: BadRequest):
+    @app.errorhandler(BadQuery)
+    def bad_request(exc: BadQuery):
         return _respond(400, "bad_request", str(exc))  # raised with a translated message
 
     @app.errorhandler(IndexFolderError)

@@ -14,7 +14,7 @@ from indexer import FILTER_FIELDS, MODES, SORTS, YEAR_MAX, YEAR_MIN, NumberError
 from .i18n import gettext
 
 
-class BadRequest(ValueError):
+class BadQuery(ValueError):  # named apart from Werkzeug's BadRequest (an HTTP exception)
     """A query-string value that cannot be used; the message names it and the allowed values."""
 
 
@@ -33,12 +33,12 @@ class SearchState:
     def from_args(cls, args: MultiDict, per_page: int = 10) -> SearchState:
         mode = args.get("mode") or "hybrid"
         if mode not in MODES:
-            raise BadRequest(
+            raise BadQuery(
                 gettext("mode “{value}” is not one of {allowed}", value=mode[:40], allowed=", ".join(MODES))
             )
         sort = args.get("sort") or "relevance"
         if sort not in SORTS:
-            raise BadRequest(
+            raise BadQuery(
                 gettext("sort “{value}” is not one of {allowed}", value=sort[:40], allowed=", ".join(SORTS))
             )
         page = _int(args, "page", 1, 1, 10_000) or 1
@@ -140,7 +140,7 @@ def whole(raw: str | None, name: str, lo: int, hi: int, default: int | None = No
     try:
         return whole_number(raw, name, lo, hi)
     except NumberError as exc:
-        raise BadRequest(gettext(exc.template, **exc.params)) from None
+        raise BadQuery(gettext(exc.template, **exc.params)) from None
 
 
 def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
