@@ -36,6 +36,7 @@ PUBLIC: dict[str, str | None] = {
     "whole_number": "numbers",
     "YEAR_MIN": "numbers",
     "YEAR_MAX": "numbers",
+    "NUMBER_MESSAGES": "numbers",
     # case files: read, check and write them (the draft form)
     "Problem": "model",
     "ERROR": "model",

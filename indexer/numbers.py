@@ -19,7 +19,7 @@ _DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
 
 
 # The messages of NumberError by code, in English; the web app shows them translated.
-MESSAGES = {
+NUMBER_MESSAGES = {
     "not_whole": N_("{name} '{value}' is not a whole number (digits 0-9): use {lo}–{hi}"),
     "out_of_range": N_("{name} {value} is out of range ({lo}–{hi})"),
 }
@@ -30,9 +30,8 @@ class NumberError(CaselibError, ValueError):
     (``code`` and ``params`` let a caller say it in another language)."""
 
     def __init__(self, code: str, **params: Any):
-        super().__init__(MESSAGES[code].format(**params))
+        super().__init__(NUMBER_MESSAGES[code].format(**params))
         self.code, self.params = code, params
-        self.template = MESSAGES[code]  # the English message with its {fields}, for a caller's gettext
 
 
 def whole_number(raw: str | None, name: str, lo: int, hi: int) -> int:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import g, url_for
 from werkzeug.datastructures import MultiDict, iter_multi_items
 
-from indexer import FILTER_FIELDS, MODES, SORTS, YEAR_MAX, YEAR_MIN, NumberError, whole_number
+from indexer import FILTER_FIELDS, MODES, NUMBER_MESSAGES, SORTS, YEAR_MAX, YEAR_MIN, NumberError, whole_number
 
 from .i18n import gettext
 
@@ -140,7 +140,7 @@ def whole(raw: str | None, name: str, lo: int, hi: int, default: int | None = No
     try:
         return whole_number(raw, name, lo, hi)
     except NumberError as exc:
-        raise BadQuery(gettext(exc.template, **exc.params)) from None
+        raise BadQuery(gettext(NUMBER_MESSAGES[exc.code], **exc.params)) from None
 
 
 def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:
