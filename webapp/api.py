@@ -8,9 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from indexer import __version__, messages
-from indexer.model import ERROR, Problem
-from indexer.search import FILTER_FIELDS, MODES, SORTS
+from indexer import ERROR, FILTER_FIELDS, MODES, SORTS, Problem, __version__, messages
 
 from . import atlas, community, data, get_searcher, i18n, review
 from .state import SearchState, _int, whole
