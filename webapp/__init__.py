@@ -70,11 +70,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     i18n.init_app(app)
-    from . import api, community, errors, pages, releases
+    from . import api, community, errors, evidence, pages, releases, start
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(community.bp)
     app.register_blueprint(releases.bp)
+    app.register_blueprint(start.bp)
+    app.register_blueprint(evidence.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.init_app(app)
 
