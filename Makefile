@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test fuzz lint serve index check clean browser-deps translations catalogs release
+.PHONY: setup test fuzz lint serve index check clean browser-deps translations catalogs release embedding-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -51,11 +51,16 @@ fuzz: setup
 	CASELIB_FUZZ=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz
 
 lint: setup
-	$(BIN)/ruff check indexer webapp tests scripts benchmarks
-	$(BIN)/ruff format --check indexer webapp tests scripts benchmarks
+	$(BIN)/ruff check caselib indexer webapp tests scripts benchmarks
+	$(BIN)/ruff format --check caselib indexer webapp tests scripts benchmarks
 
 check: setup
 	$(BIN)/caselib check --strict
+
+# Rewrite embedding-cache/ (the shipped cases' passage vectors, so a fresh machine and CI need not
+# re-encode them; indexer/vectorcache.py). Run after editing cases; a stale cache only costs time.
+embedding-cache: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m indexer.vectorcache
 
 index: setup
 	HF_HUB_OFFLINE=1 $(BIN)/caselib index

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, integrity, vocab
+from . import __version__, integrity, vectorcache, vocab
 from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
 from .embedders import Embedder, backend_of, default_model, load_embedder
@@ -223,7 +223,11 @@ def build_index(
         KeywordIndex.build(
             tmp / "keyword", cases, previous=None if report.full else prev / "keyword", changed=changed, removed=removed
         )
-        factory = (lambda: embedder) if embedder is not None else (lambda: load_embedder(model_name))
+        factory = (  # a model loaded by name looks up the shipped library's vectors first (vectorcache.py)
+            (lambda: embedder)
+            if embedder is not None
+            else (lambda: vectorcache.with_cache(load_embedder(model_name), vectorcache.default_cache_dir()))
+        )
         emb = _vectors(
             tmp / "vectors",
             cases,

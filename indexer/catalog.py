@@ -372,6 +372,11 @@ class Catalog:
             m &= self.start_year <= hi
         return m
 
+    def values_per_row(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """How many values of facet ``name`` each row in ``rows`` (a boolean mask) has, in row order."""
+        inc_rows = self._inc.get(name, (np.zeros(0, dtype=np.int64), None))[0]
+        return np.bincount(inc_rows, minlength=len(self.ids))[rows]
+
     def facet_counts(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
         """Count of each facet value among ``rows`` (a boolean mask), most frequent first."""
         out: dict[str, dict[str, int]] = {}

@@ -364,6 +364,18 @@ class Searcher:
         catalog object see one build, even if a new one is swapped in meanwhile."""
         return self._state.catalog
 
+    def spread(
+        self,
+        field: str,
+        filters: dict[str, list[str]] | None = None,
+        years: tuple[int | None, int | None] = (None, None),
+    ) -> dict[int, int]:
+        """Among the cases passing the filters, how many have 0, 1, 2... values of facet ``field``
+        (e.g. countries: single-country practices and regional or hemispheric ones)."""
+        cat = self._state.catalog
+        per_case = cat.values_per_row(field, cat.mask(filters, years))
+        return {k: int(n) for k, n in enumerate(np.bincount(per_case)) if n}
+
     # --- search -----------------------------------------------------------------------
     def search(
         self,

@@ -13,6 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from indexer.build import build_index  # noqa: E402
 from indexer.embedders import HashEmbedder, load_embedder  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
+from indexer.vectorcache import default_cache_dir, with_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"
@@ -62,8 +63,11 @@ def hash_searcher(hash_index, hash_embedder) -> Searcher:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The default model (packaged multilingual-e5-small beside all-MiniLM-L6-v2), loaded once per session."""
-    return load_embedder()
+    """The default model (packaged multilingual-e5-small beside all-MiniLM-L6-v2), loaded once per session.
+
+    Passages of the shipped cases come from ``embedding-cache/`` (indexer/vectorcache.py) when it
+    holds them; ``test_search_model.py`` re-encodes a sample to prove the cache matches the models."""
+    return with_cache(load_embedder(), default_cache_dir())
 
 
 @pytest.fixture(scope="session")

@@ -187,7 +187,7 @@ def test_a_fifo_or_a_folder_is_one_line_problem_and_never_blocks(tmp_path):
 def test_caselib_check_on_a_fifo_prints_one_line(tmp_path):
     from click.testing import CliRunner
 
-    from indexer.cli import main
+    from caselib.cli import main
 
     for name in ("pipe.md", "pipe.yml"):
         os.mkfifo(tmp_path / name)
@@ -265,8 +265,8 @@ def test_any_single_file_corruption_is_refused_by_the_searcher_the_cli_and_the_w
 ):
     from click.testing import CliRunner
 
+    from caselib.cli import main
     from indexer.build import IndexError_
-    from indexer.cli import main
     from webapp import create_app
 
     files = build_files(pristine[1])
@@ -582,7 +582,7 @@ def test_untrusted_hosts_are_refused_and_bad_base_urls_rejected(hash_searcher, m
 def test_cli_errors_are_one_line_without_traceback(pristine, args, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from indexer.cli import main
+    from caselib.cli import main
 
     lib, index, _ = pristine
     monkeypatch.setenv("CASELIB_CASES", str(lib))

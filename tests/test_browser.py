@@ -53,7 +53,8 @@ def hit_titles(page) -> list[str]:
 
 def hit_links(page) -> list[str]:
     """The cases a result page lists, by address (titles change with the page's language)."""
-    return [h.split("?")[0] for h in page.locator("li.hit h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    hrefs = page.locator("li.hit h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    return [h.split("?")[0] for h in hrefs]
 
 
 def search_from_home(page, query: str = QUERY):

@@ -20,7 +20,7 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 waitress = pytest.importorskip("waitress")
 
-from indexer.cli import main  # noqa: E402
+from caselib.cli import main  # noqa: E402
 from webapp import create_app  # noqa: E402
 
 pytestmark = pytest.mark.browser

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from caselib.cli import main
 from indexer.build import (
     IndexError_,
     IndexLockedError,
@@ -23,7 +24,6 @@ from indexer.build import (
     read_manifest,
 )
 from indexer.chunking import chunk_case
-from indexer.cli import main
 from indexer.embedders import HashEmbedder
 from indexer.loader import read_case
 from indexer.search import IndexMismatchError, Searcher

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from caselib.cli import main
 from indexer import __version__
-from indexer.cli import main
 from indexer.frontmatter import split
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import originals
 
-from indexer.cli import main
+from caselib.cli import main
 from indexer.collections import (
     bad_url,
     case_ids_in,

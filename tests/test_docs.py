@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from indexer.cli import main
+from caselib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "schema" / "case.schema.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 from werkzeug.datastructures import MultiDict
 
-from indexer.cli import main
+from caselib.cli import main
 from indexer.frontmatter import split
 from indexer.loader import read_case
 from webapp import draft

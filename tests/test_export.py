@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.cli import main
+from caselib.cli import main
 from indexer.evaluate import load_judged_queries
 from indexer.export import export_library, restore, safe_cell, verify_release, write_csv
 from indexer.opensearch import check_bulk, export_opensearch, mapping

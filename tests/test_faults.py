@@ -47,7 +47,7 @@ def quiet(msg: str) -> None:
 
 def cli(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "indexer.cli", *args],
+        [sys.executable, "-m", "caselib", *args],
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
@@ -249,7 +249,7 @@ def test_serve_runs_waitress_with_debug_off(monkeypatch, lib, ix):
     import waitress
     from click.testing import CliRunner
 
-    from indexer.cli import main
+    from caselib.cli import main
 
     seen: dict = {}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.cli import main
+from caselib.cli import main
 from indexer.evaluate import load_judged_queries
 
 pytestmark = pytest.mark.model
@@ -29,6 +29,23 @@ MODES = ("keyword", "semantic", "hybrid")
 def test_golden_queries_hybrid(model_searcher, query, case_id, top):
     r = model_searcher.search(query, mode="hybrid", per_page=top)
     assert case_id in [h.id for h in r.hits], [h.id for h in r.hits]
+
+
+def test_shipped_vector_cache_holds_what_the_models_compute(model_searcher, real_embedder):
+    """The index was built through embedding-cache/ (vectorcache.py): its vectors are the models' own."""
+    from indexer.vectorcache import default_cache_dir, leaves
+
+    if default_cache_dir() is None:
+        pytest.skip("no embedding-cache/ folder")
+    cached = leaves(real_embedder)
+    assert {leaf.name for leaf in cached} == {"packaged:multilingual-e5-small", "packaged:all-MiniLM-L6-v2"}
+    for leaf in cached:
+        print(f"{leaf.name}: {leaf.hits} chunk vectors from the cache, {leaf.misses} encoded")
+        assert leaf.hits > 0, f"{leaf.npz} was not used: rewrite it with `make embedding-cache`"
+        texts = [t for t, _ in leaf.sample]
+        fresh = leaf.inner.encode(texts)
+        for (text, vec), new in zip(leaf.sample, fresh, strict=True):
+            assert float(vec @ new) > 0.995, (leaf.name, text[:80])
 
 
 def test_golden_english_query_semantic(model_searcher):

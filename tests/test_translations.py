@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from caselib.cli import main
 from indexer import translation as tr_mod
-from indexer.cli import main
 from indexer.loader import load_library
 from indexer.model import ERROR, WARNING
 from indexer.search import Searcher

@@ -43,7 +43,8 @@ def base_url(value: str | None) -> str | None:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """App factory. Config keys: INDEX_DIR, MODEL, SEARCHER (an already opened Searcher), SITE_NAME,
     COLLECTIONS_DIR (curated collections/*.yml), RELEASES_DIR (data releases listed on /data), BASE_URL
-    (the public address every absolute URL starts with), TRUSTED_HOSTS (Host headers accepted; others answer 400)."""
+    (the public address every absolute URL starts with), TRUSTED_HOSTS (Host headers accepted; others answer 400),
+    PORTAL_DATABASE_URL (the submission portal's database; default SQLite under instance/, see webapp/portal)."""
     app = CaselibFlask(__name__)
     hosts = [h.strip() for h in os.environ.get("CASELIB_TRUSTED_HOSTS", "").split(",") if h.strip()]
     app.config.from_mapping(
@@ -70,13 +71,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     i18n.init_app(app)
-    from . import api, community, errors, evidence, pages, releases, start
+    from . import api, atlas, community, errors, evidence, pages, portal, releases, start
+
+    portal.init_app(app)  # configuration only: the database is opened at the portal's first use
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(community.bp)
     app.register_blueprint(releases.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(evidence.bp)
+    app.register_blueprint(atlas.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.init_app(app)
 

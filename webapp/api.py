@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from indexer import __version__
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
-from . import community, data, get_searcher, i18n
+from . import atlas, community, data, get_searcher, i18n
 from .state import SearchState, _int, whole
 
 bp = Blueprint("api", __name__)
@@ -121,6 +121,12 @@ def collection_one(collection_id: str):
 @bp.get("/compare")
 def compare():
     return jsonify(community.compare_data(community.parse_ids(request.args), _lang()))
+
+
+@bp.get("/map")
+def map_json():
+    """The numbers of the /map page: documented practices per country under the same filters."""
+    return jsonify(atlas.map_data(atlas.map_state(request.args), _lang()))
 
 
 @bp.get("/openapi.json")
@@ -242,6 +248,21 @@ def openapi_document() -> dict:
                     "operationId": "facets",
                     "parameters": [*filters, lang],
                     "responses": {"200": _ok("#/components/schemas/Facets"), "400": err},
+                }
+            },
+            "/api/map": {
+                "get": {
+                    "summary": (
+                        "Documented practices per country under the filters (the /map page's numbers; a practice "
+                        "counts once for each country it lists; `countries` and `q` are ignored)"
+                    ),
+                    "operationId": "countryMap",
+                    "parameters": [
+                        *[p for p in search_params if p["name"] in ("year_from", "year_to")],
+                        *filters,
+                        lang,
+                    ],
+                    "responses": {"200": atlas.OPENAPI_RESPONSE, "400": err},
                 }
             },
             "/api/collections": {

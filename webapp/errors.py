@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityEr
 from indexer.build import IndexError_
 
 from .i18n import N_, gettext
+from .portal import PortalUnavailable
 from .state import BadRequest
 
 # The message shown for a status when the code raising it gave none of its own.
@@ -77,6 +78,15 @@ def init_app(app: Flask) -> None:
     def index_problem(exc: IndexError_):
         app.logger.error("index problem: %s", exc)
         return _respond(503, "index_unavailable", status_message(503))
+
+    @app.errorhandler(PortalUnavailable)
+    def portal_unavailable(exc: PortalUnavailable):  # only the portal: search and case pages never open it
+        app.logger.error("portal database unavailable: %s", exc)
+        message = gettext(
+            "The submission portal cannot reach its database right now, so nothing can be submitted or "
+            "tracked at the moment. Searching and reading cases still work. Please try again in a few minutes."
+        )
+        return _respond(503, "portal_unavailable", message)
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc: SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built, so no page
