@@ -75,7 +75,9 @@ def test_csv_has_the_same_numbers_through_the_safe_writer(client):
 
 
 def test_a_formula_looking_label_is_neutralised(client, monkeypatch):
-    monkeypatch.setattr(vocab, "label", lambda key, value, lang="en": '=HYPERLINK("x")' if key == "countries" else value)
+    monkeypatch.setattr(
+        vocab, "label", lambda key, value, lang="en": '=HYPERLINK("x")' if key == "countries" else value
+    )
     text = client.get("/evidence.csv?view=countries").get_data(as_text=True)
     assert "\r\nPA,\"'=HYPERLINK" in text and ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text
 
