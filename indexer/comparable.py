@@ -12,7 +12,8 @@ the profile, each weight a plain number so that the reasons shown are the score'
 
 - the same problem 3, the same target population 2, the same setting 2;
 - the same country 1, another country of the same UN M49 sub-region 0.5 (``indexer.regions``);
-- the description: 3 × the case's hybrid score divided by the best score of that search.
+- the description: 3 × the case's hybrid score divided by the best score of that search (its
+  best 50 cases; the others get nothing for the description).
 
 A case is listed when it shares the problem, the population or the setting, or when the Searcher
 calls it a close match to the description; a country or a related-ground match alone only moves
@@ -31,7 +32,7 @@ from .regions import same_subregion, subregion
 FIELDS = ("problems", "target_population", "setting")
 WEIGHTS = {"problems": 3.0, "target_population": 2.0, "setting": 2.0, "country": 1.0, "subregion": 0.5}
 DESCRIPTION_WEIGHT = 3.0
-DESCRIPTION_CANDIDATES = 100  # cases scored by the description's hybrid search
+DESCRIPTION_CANDIDATES = 50  # cases scored by the description's hybrid search (its best 50)
 # evaluation stages, weakest first: the tie-break, and which stages count as "evaluated" in the gaps
 STAGES = ("not-evaluated", "monitored", "evaluated", "independently-evaluated", "replicated")
 EVALUATED = ("evaluated", "independently-evaluated", "replicated")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from indexer import vocab
-from indexer.matrix import matrix, shade
+from indexer.matrix import cell_filters, matrix, shade
 from webapp.evidence import legend
 
 
@@ -87,7 +87,9 @@ def test_rows_list_the_whole_vocabulary_and_the_member_states(hash_searcher):
     assert m.rows == vocab.enum_values("problems")
     assert [c for c, _ in m.columns] == ["evidence_stage"] * 5 + ["evidence_rating"] * 6
     c = matrix(hash_searcher.catalog, "countries", {"countries": ["PA"], "themes": ["community-policing"]})
-    assert len(c.rows) >= 35 and c.filters == {"themes": ["community-policing"]}  # the view's own field is not a filter
+    # the view's own field is not a filter
+    assert len(c.rows) >= 35 and c.filters == {"themes": ["community-policing"]}
+    assert cell_filters(c, 0, 1) == {"themes": ["community-policing"], "countries": ["CA"], "pillars": ["prevention"]}
     with pytest.raises(ValueError):
         matrix(hash_searcher.catalog, "colours")
 

@@ -6,18 +6,20 @@ engine's (``indexer.matrix``)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from indexer import vocab
 from indexer.export import write_csv
-from indexer.matrix import VIEWS, Matrix, cell_filters, matrix, shade
+from indexer.matrix import VIEWS, Matrix, matrix, shade
 from indexer.regions import SUBREGIONS, region_name
+from indexer.search import FILTER_FIELDS
 
 from . import get_searcher, i18n, render
 from .i18n import N_
 from .i18n import gettext as _
-from .state import BadRequest, SearchState
+from .state import URL_SAFE, BadRequest, SearchState
 
 bp = Blueprint("evidence", __name__)
 STEPS = 5  # shades of a non-empty cell
@@ -40,8 +42,22 @@ def _view(args) -> str:  # noqa: ANN001
     return view
 
 
-def _search_url(filters: dict[str, list[str]], lang: str) -> str:
-    return SearchState(filters={k: tuple(v) for k, v in filters.items()}).url(lang)
+class Links:
+    """Search URLs of the matrix's cells, rows and columns: ~400 a page, so each one is a concatenation
+    of query-string pieces encoded once (the page's filters, the row's value, the column's value)."""
+
+    def __init__(self, filters: dict[str, list[str]], lang: str):
+        self.base = url_for("pages.search") + "?"
+        kept = [(k, v) for k in FILTER_FIELDS for v in filters.get(k, [])]
+        self.head = [urlencode(kept, safe=URL_SAFE)] if kept else []
+        self.tail = [urlencode([("lang", lang)])]
+
+    @staticmethod
+    def part(field: str, value: str) -> str:
+        return urlencode([(field, value)], safe=URL_SAFE)
+
+    def __call__(self, *parts: str) -> str:
+        return self.base + "&".join([*self.head, *parts, *self.tail])
 
 
 def legend(top: int, steps: int = STEPS) -> list[dict[str, int]]:
@@ -62,6 +78,16 @@ def evidence_data(args, lang: str) -> dict[str, Any]:  # noqa: ANN001
     m: Matrix = matrix(get_searcher().catalog, view, filters)
     top = m.max
     keep = {k: v for k, v in m.filters.items()}
+    link = Links(keep, lang)
+    row_parts = [link.part(m.rows_field, r) for r in m.rows]
+    col_parts = [link.part(f, v) for f, v in m.columns]
+    texts: dict[int, str] = {}
+
+    def num(n: int) -> str:  # each distinct count formatted once (Babel's formatting is the page's main cost)
+        if n not in texts:
+            texts[n] = i18n.format_number(n)
+        return texts[n]
+
     groups = []
     for f, v in m.columns:
         if not groups or groups[-1]["field"] != f:
@@ -69,7 +95,8 @@ def evidence_data(args, lang: str) -> dict[str, Any]:  # noqa: ANN001
         groups[-1]["columns"].append({"field": f, "value": v, "label": _label(f, v, lang)})
     for j, col in enumerate(c for g in groups for c in g["columns"]):
         col["total"] = m.column_totals[j]
-        col["search_url"] = _search_url({**keep, col["field"]: [col["value"]]}, lang)
+        col["text"] = num(col["total"])
+        col["search_url"] = link(col_parts[j])
     rows = []
     for i, value in enumerate(m.rows):
         group = None
@@ -81,9 +108,10 @@ def evidence_data(args, lang: str) -> dict[str, Any]:  # noqa: ANN001
             cells.append(
                 {
                     "count": count,
+                    "text": num(count),
                     "shade": shade(count, top, STEPS),
                     "gap": count == 0,
-                    "url": _search_url(cell_filters(m, i, j), lang),
+                    "url": link(row_parts[i], col_parts[j]),
                 }
             )
         rows.append(
@@ -92,7 +120,8 @@ def evidence_data(args, lang: str) -> dict[str, Any]:  # noqa: ANN001
                 "label": _label(m.rows_field, value, lang),
                 "group": group,
                 "total": m.row_totals[i],
-                "search_url": _search_url({**keep, m.rows_field: [value]}, lang),
+                "text": num(m.row_totals[i]),
+                "search_url": link(row_parts[i]),
                 "cells": cells,
             }
         )
@@ -162,8 +191,6 @@ def evidence_json():
 
 
 def _openapi() -> dict[str, Any]:
-    from indexer.search import FILTER_FIELDS
-
     filters = [
         {
             "name": f,

@@ -160,7 +160,7 @@ def _card(c, lang: str, region: str | None) -> dict[str, Any]:  # noqa: ANN001
         "original_lang": data.original_language(rec),
         "summary": summary,
         "summary_lang": summary_lang,
-        "countries": data.labelled("countries", rec.get("countries") or [], lang),
+        "countries": ", ".join(_label("countries", c, lang) for c in rec.get("countries") or []),
         "start_year": rec.get("start_year"),
         "institution": (rec.get("institution") or {}).get("name", ""),
         "score": c.score,
