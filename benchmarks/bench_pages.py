@@ -12,6 +12,8 @@ without a network or a client. Pages:
 - ``start``: /start with a problem, a population, a setting, a country and a description, every
   request a different combination and a description never asked before (no cache helps);
 - ``start-no-description``: the same without a description (masks and counts only);
+- ``search-reference``: the /search results page of new descriptions of the same kind (hybrid): the page
+  /start builds on, measured in the same run, so a loaded machine's figures can still be compared;
 - ``evidence-problems``, ``evidence-themes``, ``evidence-countries``: each view of /evidence,
   the languages in turn; ``evidence-filtered``: problems × evidence with a pillar filter.
 """
@@ -26,7 +28,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from benchmarks.bench_search import QUERIES, ensure_index, hash_embedder
 
@@ -68,8 +70,13 @@ def page_urls(repeat: int) -> dict[str, list[str]]:
         f"evidence-{v}": [f"/evidence?view={v}&lang={lang}" for lang in LANGS]
         for v in ("problems", "themes", "countries")
     }
+    start = start_urls(repeat)
+    reference = [
+        "/search?" + urlencode({"q": dict(parse_qsl(urlsplit(u).query))["q"]}) for u in start_urls(repeat, seed=8)
+    ]
     return {
-        "start": start_urls(repeat),
+        "start": start,
+        "search-reference": reference,
         "start-no-description": start_urls(repeat, description=False),
         **views,
         "evidence-filtered": [f"/evidence?view=problems&pillars=prevention&lang={lang}" for lang in LANGS],

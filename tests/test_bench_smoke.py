@@ -45,6 +45,7 @@ def test_bench_pages_on_30_cases(tmp_path, capsys):
     assert out["cases"] == 30
     assert set(out["rows"]) == {
         "start",
+        "search-reference",
         "start-no-description",
         "evidence-problems",
         "evidence-themes",
