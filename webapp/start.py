@@ -107,7 +107,7 @@ def gap_text(g: Gap, lang: str) -> str:
     text = i18n.ngettext("{n} practice addresses {what}", "{n} practices address {what}", g.total, what=what)
     text += "; " + i18n.ngettext("{n} of them has been evaluated", "{n} of them have been evaluated", g.evaluated)
     ratings = ", ".join(
-        f"{vocab.label('evidence_rating', r, lang)} ({i18n.format_number(c)})" for r, c in g.ratings.items()
+        f"{_lower(vocab.label('evidence_rating', r, lang))} ({i18n.format_number(c)})" for r, c in g.ratings.items()
     )
     return text + (" (" + _("rating: {ratings}", ratings=ratings) + ")." if ratings else ".")
 
