@@ -9,6 +9,7 @@ from indexer import __version__
 from .authoring import check, new, translations
 from .evaluation import eval_cmd
 from .indexing import index_cmd
+from .portal import submissions, users
 from .querying import search, similar
 from .release import export_cmd, restore_cmd
 from .serving import serve
@@ -20,5 +21,18 @@ def main() -> None:
     """caselib: a case library of police-management and public-security practices in the Americas."""
 
 
-for command in (check, new, translations, index_cmd, search, similar, eval_cmd, serve, export_cmd, restore_cmd):
+for command in (
+    check,
+    new,
+    translations,
+    index_cmd,
+    search,
+    similar,
+    eval_cmd,
+    serve,
+    export_cmd,
+    restore_cmd,
+    users,
+    submissions,
+):
     main.add_command(command)

@@ -47,7 +47,7 @@ def serve(
     from webapp import create_app
 
     try:
-        app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir)})
+        app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir), "CASES_DIR": str(cases_dir)})
     except ValueError as exc:  # a bad CASELIB_BASE_URL
         fail(exc)
     click.echo(f"caselib serving {len(searcher.case_ids())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)

@@ -377,10 +377,12 @@ class Catalog:
         inc_rows = self._inc.get(name, (np.zeros(0, dtype=np.int64), None))[0]
         return np.bincount(inc_rows, minlength=len(self.ids))[rows]
 
-    def facet_counts(self, rows: np.ndarray) -> dict[str, dict[str, int]]:
-        """Count of each facet value among ``rows`` (a boolean mask), most frequent first."""
+    def facet_counts(self, rows: np.ndarray, names: Sequence[str] | None = None) -> dict[str, dict[str, int]]:
+        """Count of each facet value among ``rows`` (a boolean mask), most frequent first; every facet, or ``names``."""
         out: dict[str, dict[str, int]] = {}
         for name, (inc_rows, inc_idx) in self._inc.items():
+            if names is not None and name not in names:
+                continue
             values = self.facet_values[name]
             counts = np.bincount(inc_idx[rows[inc_rows]], minlength=len(values)) if len(values) else []
             pairs = ((values[i], int(c)) for i, c in enumerate(counts) if c)

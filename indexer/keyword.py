@@ -186,8 +186,9 @@ def texts_by_language(case: Case) -> list[tuple[str, str, str]]:
     The English title is ``title``/``en``; the original title is in the case's language; each
     summary is in the language it is keyed by; the body is in the case's language and starts
     with the title in that language (the title also counts as body text: BM25 saturation). The
-    original's front-matter texts (mechanism, evidence rationale, resources, evaluation texts) are
-    English; each translation's title, summary, texts and sections are in its language."""
+    original's front-matter free texts (mechanism, evidence rationale, resources, evaluation texts)
+    are in the case's language, like its body; each translation's title, summary, texts and
+    sections are in its language."""
     lang = case.language
     m = case.meta
     ev = m.get("evidence") or {}
@@ -196,16 +197,16 @@ def texts_by_language(case: Case) -> list[tuple[str, str, str]]:
         out.append(("title", lang, case.title_original))
     out.extend(("summary", slang, text) for slang, text in case.summary.items() if text)
     out.append(("body", lang, f"{case.title_original or case.title}\n{plain(case.body)}"))
-    fields_en = _texts([m.get("mechanism"), ev.get("rationale") or ev.get("notes"), m.get("resources")])
-    fields_en += _texts(
+    fields = _texts([m.get("mechanism"), ev.get("rationale") or ev.get("notes"), m.get("resources")])
+    fields += _texts(
         [
             {k: e.get(k) for k in ("comparison", "displacement", "outcomes")}
             for e in (m.get("evaluations") or [])
             if isinstance(e, dict)
         ]
     )
-    if fields_en:
-        out.append(("body", "en", "\n".join(fields_en)))
+    if fields:
+        out.append(("body", lang, "\n".join(fields)))
     for tr in case.translations:
         if not tr.meta:
             continue

@@ -88,8 +88,8 @@ MESSAGES: dict[str, str] = {
         "(see docs/registration-format.md#setting)"
     ),
     "v2_missing_mechanism": N_(
-        "format v2 field 'mechanism' is missing: add it: 1-3 sentences in English on how the practice is meant "
-        "to work (see docs/registration-format.md#mechanism)"
+        "format v2 field 'mechanism' is missing: add it: 1-3 sentences, in the case's language, on how the "
+        "practice is meant to work (see docs/registration-format.md#mechanism)"
     ),
     "v2_missing_resources": N_(
         "format v2 field 'resources' is missing: add it with staff, training, equipment, duration and budget "
@@ -106,6 +106,13 @@ MESSAGES: dict[str, str] = {
     "rationale_missing": N_(
         "format v2 field 'evidence.rationale' is missing: add one paragraph on why stage and rating "
         "follow from the evaluations"
+    ),
+    "source_year": N_(
+        "expected a whole number, got {got}: write the year of publication without quotes (year: 2011), "
+        "or year: null when the document shows no date (and accessed: YYYY-MM, when you consulted it)"
+    ),
+    "accessed_value": N_(
+        "'{value}' is not a date: write when you consulted the page as YYYY-MM-DD or YYYY-MM, e.g. accessed: 2026-11"
     ),
     "duplicate_source_id": N_("'{id}' is already the id of sources[{first}]: give each source its own id"),
     "unknown_source": N_(
@@ -203,6 +210,8 @@ FORM_MESSAGES: dict[str, str] = {
     "not_a_mapping": N_("The form could not be read as a case file."),
     "unknown_related": N_("No case in the library has the id(s) {ids}: check the spelling."),
     "control_char": N_("This holds an invisible control character ({char}): remove it."),
+    "source_year": N_("Write the year of publication, e.g. 2011, or n.d. when the document shows no date."),
+    "accessed_value": N_("“{value}” is not a date: write it as YYYY-MM-DD or YYYY-MM, e.g. 2026-11."),
     **{
         f"v2_missing_{name}": N_(
             "The format v2 field “{field}” is missing: the form does not have it yet; add it to the downloaded "

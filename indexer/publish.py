@@ -44,7 +44,7 @@ from typing import Any
 
 from .i18n import N_, translate
 from .loader import MAX_BYTES, display_path, load_library
-from .model import ERROR, Problem
+from .model import ERROR, Case, Problem
 from .translation import LANGUAGES, split_name
 
 _STEM = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -148,6 +148,15 @@ def check_files(files: Mapping[str, str], cases_dir: Path, strict: bool = True) 
     so an edited original is checked against its existing translations and a translation against its
     original. Problems name the files as they will be (``cases/<name>``). With ``strict``, warnings
     count as errors. Raises PublishError for names that are not one case's files."""
+    _, errors, warnings = load_submission(files, cases_dir, strict)
+    return errors, warnings
+
+
+def load_submission(
+    files: Mapping[str, str], cases_dir: Path, strict: bool = True
+) -> tuple[Case | None, list[Problem], list[Problem]]:
+    """``check_files`` and the case as it would be published, with its valid translations (None when the
+    case file itself has errors): what a reviewer's preview shows."""
     case_id = case_id_of(files)
     shown_dir = os.path.join(os.path.dirname(display_path(cases_dir / "x")), "")
     with tempfile.TemporaryDirectory(prefix="caselib-check-") as tmp:
@@ -157,10 +166,8 @@ def check_files(files: Mapping[str, str], cases_dir: Path, strict: bool = True) 
             if not entry.name.endswith(".md") or entry.name.startswith("."):
                 continue
             target = stage / entry.name
-            if entry.name == f"{case_id}.md" or entry.name.startswith(f"{case_id}."):
-                if split_name(Path(entry.name)) is None and entry.name != f"{case_id}.md":
-                    target.touch()  # another case whose id starts with this one's
-                    continue
+            tr = split_name(Path(entry.name))
+            if entry.name == f"{case_id}.md" or (tr and tr[0] == case_id):
                 shutil.copyfile(entry.path, target)
                 mine.append(target)
             else:
@@ -175,15 +182,25 @@ def check_files(files: Mapping[str, str], cases_dir: Path, strict: bool = True) 
         result = load_library(sorted(mine))
         prefix = str(stage) + os.sep
 
-        def shown(p: Problem) -> Problem:
-            fix = {k: (v.replace(prefix, shown_dir) if isinstance(v, str) else v) for k, v in p.params.items()}
-            path = shown_dir + p.path[len(prefix) :] if p.path.startswith(prefix) else p.path
-            return replace(p, path=path, message=p.message.replace(prefix, shown_dir), params=fix)
+        def shown(value: str) -> str:
+            return shown_dir + value[len(prefix) :] if value.startswith(prefix) else value.replace(prefix, shown_dir)
 
-        problems = [shown(p) for p in result.problems]
+        def shown_problem(p: Problem) -> Problem:
+            fix = {k: (shown(v) if isinstance(v, str) else v) for k, v in p.params.items()}
+            return replace(p, path=shown(p.path), message=shown(p.message), params=fix)
+
+        problems = [shown_problem(p) for p in result.problems]
+        case = next((c for c in result.cases if c.id == case_id), None)
+        if case is not None:
+            case = replace(
+                case,
+                path=shown(case.path),
+                warnings=tuple(shown_problem(p) for p in case.warnings),
+                translations=tuple(replace(t, path=shown(t.path)) for t in case.translations),
+            )
     errors = [p for p in problems if strict or p.severity == ERROR]
     warnings = [p for p in problems if p not in errors]
-    return errors, warnings
+    return case, errors, warnings
 
 
 @contextmanager

@@ -354,9 +354,15 @@ class Searcher:
         """The records of the ``k`` most recently reviewed cases."""
         return self._state.catalog.recent(k)
 
-    def facets(self, filters: dict[str, list[str]] | None = None) -> dict[str, dict[str, int]]:
+    def facets(
+        self,
+        filters: dict[str, list[str]] | None = None,
+        years: tuple[int | None, int | None] = (None, None),
+        names: Sequence[str] | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """Facet value counts over the cases passing the filters (every facet, or only ``names``)."""
         st = self._state
-        return st.catalog.facet_counts(st.catalog.mask(filters))
+        return st.catalog.facet_counts(st.catalog.mask(filters, years), names)
 
     @property
     def catalog(self) -> Catalog:

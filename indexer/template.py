@@ -68,7 +68,7 @@ def new_case_text(
         "problems": [todo(N_("codes from the vocabulary 'problems', e.g. homicide"))],
         "target_population": [todo(N_("codes from the vocabulary 'target_population', e.g. youth-at-risk"))],
         "setting": [todo(N_("codes from the vocabulary 'setting', e.g. urban"))],
-        "mechanism": todo(N_("1-3 sentences in English: how the practice is meant to work (its logic).")),
+        "mechanism": todo(N_("1-3 sentences in the case's language: how the practice is meant to work (its logic).")),
         "period": {"start": todo(N_("year the practice started, e.g. 2010")), "end": None},
         "status": "unknown",
         "evidence": {
@@ -89,7 +89,12 @@ def new_case_text(
             {
                 "title": todo(N_("title of the document you read")),
                 "publisher": todo(N_("publisher")),
-                "year": todo(N_("year")),
+                "year": todo(
+                    N_(
+                        "year of publication, e.g. 2012; write null if the document shows no date "
+                        "and add accessed: YYYY-MM (when you consulted it)"
+                    )
+                ),
                 "url": "https://TODO",
                 "id": todo(N_("a short slug for this source, e.g. report-2012 (evaluations name it)")),
             }

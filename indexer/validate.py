@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -120,6 +121,12 @@ def schema_problems(
             else:
                 problems.append(problem(path, line, fld, "country_code", value=err.instance))
             continue
+        if _is_source_field(p, "accessed") and err.validator in ("type", "pattern"):
+            problems.append(problem(path, line, fld, "accessed_value", value=err.instance))
+            continue
+        if _is_source_field(p, "year") and err.validator == "type":
+            problems.append(problem(path, line, fld, "source_year", got=type(err.instance).__name__))
+            continue
         if err.validator == "type":
             problems.append(_type_problem(path, line, fld, err.validator_value, err.instance))
             continue
@@ -148,6 +155,11 @@ def schema_problems(
             continue
         problems.append(problem(path, line, fld, "schema", detail=err.message))
     return problems
+
+
+def _is_source_field(p: tuple[Any, ...], name: str) -> bool:
+    """Whether a schema error's path is ``sources[i].<name>`` of a case file."""
+    return len(p) == 3 and p[0] == "sources" and p[2] == name
 
 
 _TYPE_CODES = {"array": "type_list", "object": "type_mapping", "string": "type_text", "integer": "type_number"}
@@ -288,6 +300,13 @@ def _v2_problems(doc: YamlDoc, path: str) -> list[Problem]:
     sources = m.get("sources") if isinstance(m.get("sources"), list) else []
     ids: dict[str, int] = {}
     for i, src in enumerate(sources):
+        accessed = src.get("accessed") if isinstance(src, dict) else None
+        if isinstance(accessed, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", accessed):
+            try:
+                date.fromisoformat(accessed)
+            except ValueError:  # the schema's pattern lets 2026-02-30 through
+                where = (path, doc.line(("sources", i, "accessed")), f"sources[{i}].accessed")
+                out.append(problem(*where, "accessed_value", value=accessed))
         sid = src.get("id") if isinstance(src, dict) else None
         if isinstance(sid, str):
             if sid in ids:

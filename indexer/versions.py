@@ -22,8 +22,10 @@ and a full record read from an index (``localize_record``), which is what the we
     }
 
 Every ``*_lang`` says which language the text is actually in, for ``lang`` attributes: a part
-missing from the translation falls back to the original (body) or to English (front-matter
-texts, which the format writes in English), never silently to another language.
+missing from the translation falls back to the original, whose body and front-matter free texts
+(mechanism, rationale, resources, evaluation texts) are in the case's ``language``
+(docs/registration-format.md#language-of-free-texts); the title falls back to English and the
+summary to English or the language it is keyed by. Never silently to another language.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def localize(
         elif translated:
             out[name], out[f"{name}_lang"] = _overlay(value, translated), lang
         else:
-            out[name], out[f"{name}_lang"] = value, "en"
+            out[name], out[f"{name}_lang"] = value, original
 
     text_part("mechanism", meta.get("mechanism"), tmeta.get("mechanism"))
     text_part(

@@ -119,3 +119,71 @@ def test_the_not_documented_detector_counts_a_case_emptied_on_purpose(cases, tmp
     assert {c.id for c in flagged} - before == {"brazil-fica-vivo-homicide-control"}
     emptied = next(c for c in flagged if c.id == "brazil-fica-vivo-homicide-control")
     assert not SEARCHED.search(emptied.body)  # and it would fail the "says what was searched" check
+
+
+# --- the language of front-matter free texts (docs/registration-format.md#language-of-free-texts) ---
+
+MARKERS = {
+    "en": {"the", "and", "of", "to", "with", "which", "from", "were", "was", "is", "are", "by", "for", "in", "its"},
+    "es": {"el", "la", "los", "las", "del", "que", "y", "en", "con", "por", "para", "se", "una", "un", "sus"},
+    "pt": {"o", "os", "as", "do", "da", "dos", "das", "que", "e", "em", "com", "por", "para", "uma", "um", "no"},
+}
+TOKENS = {"not-documented", "not-reported"}
+
+
+def free_texts(meta: dict) -> list[tuple[str, str]]:
+    """(field, text) of the sentences a translation file translates: mechanism, rationale, resources, evaluations."""
+    out = []
+    if isinstance(meta.get("mechanism"), str):
+        out.append(("mechanism", meta["mechanism"]))
+    rationale = (meta.get("evidence") or {}).get("rationale")
+    if isinstance(rationale, str):
+        out.append(("evidence.rationale", rationale))
+    res = meta.get("resources") if isinstance(meta.get("resources"), dict) else {}
+    for key, value in res.items():
+        if isinstance(value, dict):
+            value = value.get("covers")
+            key = "budget.covers"
+        if isinstance(value, str):
+            out.append((f"resources.{key}", value))
+    for i, e in enumerate(meta.get("evaluations") or []):
+        for key in ("comparison", "displacement"):
+            if isinstance(e.get(key), str):
+                out.append((f"evaluations[{i}].{key}", e[key]))
+        for o in e.get("outcomes") or []:
+            for key in ("measure", "size", "significance"):
+                if isinstance(o.get(key), str):
+                    out.append((f"evaluations[{i}].outcomes.{key}", o[key]))
+    return [(f, t) for f, t in out if t not in TOKENS]
+
+
+def language_guess(text: str) -> str | None:
+    """The language whose function words the text uses most, or None when it has too few to tell."""
+    words = re.findall(r"[a-zà-ÿ]+", text.lower())
+    counts = {lang: sum(w in marks for w in words) for lang, marks in MARKERS.items()}
+    best = max(counts, key=counts.get)
+    if counts[best] < 3 or sorted(counts.values())[-2] == counts[best]:
+        return None
+    return best
+
+
+def test_front_matter_free_texts_are_in_the_case_language(cases):
+    wrong = []
+    for c in cases:
+        for field, text in free_texts(c.meta):
+            guess = language_guess(text)
+            if guess is not None and guess != c.language:
+                wrong.append((c.id, c.language, field, guess))
+        for tr in c.translations:  # and the translation files carry them in their own language
+            for field, text in free_texts(tr.meta or {}):
+                guess = language_guess(text)
+                if guess is not None and guess != tr.language:
+                    wrong.append((f"{c.id}.{tr.language}", tr.language, field, guess))
+    assert wrong == []
+
+
+def test_the_language_guess_tells_the_three_languages_apart():
+    assert language_guess("Police patrols on the highest-crime segments of the city were doubled.") == "en"
+    assert language_guess("La policía duplicó el patrullaje en los segmentos con más delitos de la ciudad.") == "es"
+    assert language_guess("A polícia dobrou o patrulhamento nos segmentos com mais crimes da cidade.") == "pt"
+    assert language_guess("2007-2011") is None

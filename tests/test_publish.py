@@ -298,3 +298,14 @@ def test_identities_git_refuses_are_cleaned(site):
     assert result.commit
     show = git(cases.parent, "show", "-s", "--format=%an|%ae", "HEAD").strip()
     assert show == "Evil x@y Injected: 1|no-reply@caselib.invalid"
+
+
+def test_load_submission_gives_the_case_as_it_would_be_published(site):
+    cases, _ = site
+    case, errors, warnings = pub.load_submission(FILES, cases)
+    assert errors == [] and case.id == CASE_ID and case.path == f"cases/{CASE_ID}.md"
+    assert [t.language for t in case.translations] == ["es"]
+    assert case.translations[0].meta["title"] == "Plan de policía comunitaria por cuadrantes"
+    # a case file with errors gives no case, only its problems
+    case, errors, _ = pub.load_submission({f"{CASE_ID}.md": EN.replace("countries: [CO]", "countries: [XX]")}, cases)
+    assert case is None and errors

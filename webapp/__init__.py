@@ -71,9 +71,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     i18n.init_app(app)
-    from . import api, atlas, community, errors, evidence, pages, portal, releases, start
+    from . import api, atlas, community, errors, evidence, pages, portal, releases, review, start
 
     portal.init_app(app)  # configuration only: the database is opened at the portal's first use
+    review.init_app(app)  # /review: accounts, queue, decisions; session cookies' flags
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(community.bp)

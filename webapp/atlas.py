@@ -85,26 +85,38 @@ def map_data(state: SearchState, lang: str) -> dict[str, Any]:
     searcher = get_searcher()
     filters = {k: list(v) for k, v in state.filters.items()}
     years = (state.year_from, state.year_to)
-    result = searcher.search("", filters=filters, years=years, per_page=1, snippets=False)
-    counts = result.facets.get("countries", {})
-    spread = searcher.spread("countries", filters, years)
+    counts = searcher.facets(filters, years, names=("countries",)).get("countries", {})
+    spread = searcher.spread("countries", filters, years)  # cases by how many countries they list
     ranges = breaks(max(counts.values(), default=0))
-    codes = set(counts) | AMERICAS
-    countries = sorted(
-        (
+    texts: dict[int, tuple[str, str]] = {}  # each distinct count formatted once
+
+    def text(n: int) -> tuple[str, str]:
+        if n not in texts:
+            practices = (
+                i18n.ngettext("{n} documented practice", "{n} documented practices", n)
+                if n
+                else i18n.gettext("no documented practice")
+            )
+            texts[n] = (i18n.format_number(n), practices)
+        return texts[n]
+
+    countries = []
+    for code in set(counts) | AMERICAS:
+        n = counts.get(code, 0)
+        name = vocab.country_name(code, lang)
+        number, practices = text(n)
+        countries.append(
             {
                 "code": code,
-                "name": vocab.country_name(code, lang),
-                "count": counts.get(code, 0),
-                "step": shade(counts.get(code, 0), ranges),
-                "url": state.with_(filters={**state.filters, "countries": (code,)}).url(lang)
-                if counts.get(code)
-                else None,
+                "name": name,
+                "count": n,
+                "count_text": number,
+                "label": f"{name}: {practices}",
+                "step": shade(n, ranges),
+                "url": state.with_(filters={**state.filters, "countries": (code,)}).url(lang) if n else None,
             }
-            for code in codes
-        ),
-        key=lambda c: vocab.fold(c["name"]),
-    )
+        )
+    countries.sort(key=lambda c: vocab.fold(c["name"]))
     active = [
         {
             "field": f,
@@ -128,7 +140,7 @@ def map_data(state: SearchState, lang: str) -> dict[str, Any]:
         "filters": {k: list(v) for k, v in state.filters.items()},
         "year_from": state.year_from,
         "year_to": state.year_to,
-        "total": result.total,
+        "total": sum(spread.values()),
         "single_country": spread.get(1, 0),
         "multi_country": sum(n for k, n in spread.items() if k > 1),
         "wide": sum(n for k, n in spread.items() if k >= WIDE),
@@ -144,25 +156,21 @@ def map_data(state: SearchState, lang: str) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=16)
+def _options(field: str, lang: str) -> tuple[tuple[str, str], ...]:
+    key = vocab.FACET_VOCAB[field]
+    return tuple(
+        sorted(((v, vocab.label(key, v, lang)) for v in vocab.enum_values(key)), key=lambda x: vocab.fold(x[1]))
+    )
+
+
 def filter_choices(state: SearchState, lang: str) -> list[dict[str, Any]]:
-    """The form's selects: each filter's values with their labels, the current one selected."""
+    """The form's selects: each filter's values with their labels (alphabetical), the current one selected."""
     out = []
     for field in MAP_FILTERS:
-        key = vocab.FACET_VOCAB[field]
         current = state.filters.get(field, ())
-        out.append(
-            {
-                "field": field,
-                "values": sorted(
-                    (
-                        {"value": v, "label": vocab.label(key, v, lang), "selected": v in current}
-                        for v in vocab.enum_values(key)
-                    ),
-                    key=lambda x: vocab.fold(x["label"]),
-                ),
-                "multiple": len(current) > 1,
-            }
-        )
+        values = [{"value": v, "label": label, "selected": v in current} for v, label in _options(field, lang)]
+        out.append({"field": field, "values": values, "multiple": len(current) > 1})
     return out
 
 
@@ -190,11 +198,13 @@ OPENAPI_RESPONSE = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "required": ["code", "name", "count", "step", "url"],
+                            "required": ["code", "name", "count", "count_text", "label", "step", "url"],
                             "properties": {
                                 "code": {"type": "string"},
                                 "name": {"type": "string"},
                                 "count": _INT,
+                                "count_text": {"type": "string"},
+                                "label": {"type": "string"},
                                 "step": _INT,
                                 "url": {"type": "string", "nullable": True},
                             },

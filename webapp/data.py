@@ -215,11 +215,19 @@ def version_language(lang: str) -> str:
     return asked if asked in AUTONYMS else lang
 
 
-def case_data(case_id: str, lang: str, with_similar: bool = True, version_lang: str | None = None) -> dict[str, Any]:
+def case_data(
+    case_id: str,
+    lang: str,
+    with_similar: bool = True,
+    version_lang: str | None = None,
+    record: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Everything a case page shows: labels in ``lang``, texts from the version in ``version_lang``
-    (default ``lang``) where one exists, with the language each text is in (``*_lang``)."""
+    (default ``lang``) where one exists, with the language each text is in (``*_lang``). ``record``: a
+    full record not (yet) in the index — the reviewers' preview of a submission."""
     searcher = get_searcher()
-    record = searcher.get(case_id) if valid_id(case_id) else None
+    if record is None:
+        record = searcher.get(case_id) if valid_id(case_id) else None
     if record is None:
         abort(404, description=not_found(case_id))
     meta = record["meta"]
@@ -272,7 +280,8 @@ def case_data(case_id: str, lang: str, with_similar: bool = True, version_lang: 
             "notes_lang": loc["rationale_lang"],
         },
         "channel": labelled("channel", [meta["channel"]], lang)[0],
-        "sources": meta.get("sources") or [],
+        # each source as written, plus its date as the page shows it ("2011", "s.f.; consultado en …")
+        "sources": [dict(s, date_text=render.source_date(s)) for s in meta.get("sources") or [] if isinstance(s, dict)],
         "contacts": meta.get("contacts") or [],
         "documentation": meta.get("documentation") or {},
         "related": [],

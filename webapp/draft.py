@@ -124,6 +124,9 @@ def _line(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
+UNDATED = {"n.d.", "nd", "n.d", "s.f.", "sf", "s.f", "s.d.", "sd", "s.d"}
+
+
 def _number_or_text(value: str) -> int | str:
     return int(value) if re.fullmatch(r"[0-9]{1,4}", value) else value
 
@@ -220,7 +223,9 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
         row = {k: v[f"sources[{i}].{k}"] for k in ROWS["sources"] if v[f"sources[{i}].{k}"]}
         if row:
             if "year" in row:
-                row["year"] = _number_or_text(row["year"])
+                # "n.d." (es "s.f.", pt "s.d.") is an undated document: year: null in the file
+                undated = row["year"].strip().lower().replace(" ", "") in UNDATED
+                row["year"] = None if undated else _number_or_text(row["year"])
             meta["sources"].append(row)
     meta["summary"] = {k: v[f"summary.{k}"] for k in ("en", "es", "pt") if v[f"summary.{k}"]}
     related = list(dict.fromkeys(r for r in re.split(r"[,;\s]+", v["related"]) if r))

@@ -64,6 +64,17 @@ def cite(case_id: str, fmt: str):
     return render.attachment(render.ris(meta, url), "application/x-research-info-systems", f"caselib-{case_id}.ris")
 
 
+@bp.get("/cases/<case_id>/sources.<any(bib, ris):fmt>")
+def cite_sources(case_id: str, fmt: str):
+    """The case's sources as a bibliography download: BibTeX or RIS (undated ones without a year)."""
+    meta = _meta(case_id)
+    if fmt == "bib":
+        body = render.sources_bibtex(meta)
+        return render.attachment(body, "application/x-bibtex", f"caselib-{case_id}-sources.bib")
+    body = render.sources_ris(meta)
+    return render.attachment(body, "application/x-research-info-systems", f"caselib-{case_id}-sources.ris")
+
+
 def _meta(case_id: str) -> dict:
     record = get_searcher().get(case_id) if data.valid_id(case_id) else None
     if record is None:

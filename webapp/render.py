@@ -55,6 +55,28 @@ def sections_without_sources(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in record.get("sections", []) if s["key"] != "sources"]
 
 
+def source_date(src: dict[str, Any]) -> str:
+    """The date part of a source reference in the page's language: "2011", or "n.d." ("s.f.", "s.d.")
+    for a document that shows no date (``year: null``), then "consulted …" when ``accessed`` is given."""
+    from . import i18n
+
+    year = src.get("year")
+    text = str(year) if year is not None else i18n.gettext("n.d.")
+    if src.get("accessed"):
+        text += "; " + consulted(src["accessed"])
+    return text
+
+
+def consulted(accessed: str) -> str:
+    """ "consulted in November 2026" / "consulted on 20 November 2026", in the page's language."""
+    from . import i18n
+
+    when = i18n.format_date(accessed)
+    if len(str(accessed)) == 7:  # a month
+        return i18n.gettext("consulted in {month}", month=when)
+    return i18n.gettext("consulted on {date}", date=when)
+
+
 def _authors(meta: dict[str, Any]) -> str:
     return (meta.get("documentation") or {}).get("documented_by") or "caselib"
 
@@ -146,6 +168,62 @@ def ris(meta: dict[str, Any], url: str) -> str:
     lines = [f"{tag}  - {_ris(value)}" for tag, value in fields]
     lines.append("ER  - ")
     return "\r\n".join(lines) + "\r\n"
+
+
+def _ris_date(value: str) -> str:
+    """An ISO date or month as RIS writes dates: ``2026/11/20/`` or ``2026/11//``."""
+    parts = str(value).split("-")
+    return "/".join((parts + ["", ""])[:3]) + "/"
+
+
+def _source_key(case_id: str, i: int, src: dict[str, Any]) -> str:
+    return f"caselib-{case_id}-{src.get('id') or f'source-{i + 1}'}"
+
+
+def sources_ris(meta: dict[str, Any]) -> str:
+    """The case's sources as RIS records, in the file's order. An undated source (``year: null``) has
+    no PY (never a made-up year); ``accessed`` is the access date, Y2, as RIS writes dates."""
+    records = []
+    for i, src in enumerate(s for s in meta.get("sources") or [] if isinstance(s, dict)):
+        fields = [
+            ("TY", "ELEC" if src.get("url") else "GEN"),
+            ("TI", src.get("title", "")),
+            ("PB", src.get("publisher", "")),
+        ]
+        if src.get("year") is not None:
+            fields.append(("PY", src["year"]))
+        if src.get("url"):
+            fields.append(("UR", src["url"]))
+        if src.get("accessed"):
+            fields.append(("Y2", _ris_date(src["accessed"])))
+        if src.get("pages"):
+            fields.append(("N1", src["pages"]))
+        fields.append(("ID", _source_key(meta["id"], i, src)))
+        lines = [f"{tag}  - {_ris(value)}" for tag, value in fields]
+        records.append("\r\n".join([*lines, "ER  - "]) + "\r\n")
+    return "".join(records)
+
+
+def sources_bibtex(meta: dict[str, Any]) -> str:
+    """The case's sources as BibTeX ``@misc`` entries. An undated source has no ``year`` field;
+    ``accessed`` goes into ``urldate`` (biblatex) and, for classic BibTeX styles, into ``note``."""
+    entries = []
+    for i, src in enumerate(s for s in meta.get("sources") or [] if isinstance(s, dict)):
+        fields = [("title", _bib_escape(src.get("title", ""))), ("organization", _bib_escape(src.get("publisher", "")))]
+        if src.get("year") is not None:
+            fields.append(("year", str(src["year"])))
+        if src.get("url"):
+            fields.append(("howpublished", f"\\url{{{src['url']}}}"))
+            fields.append(("url", src["url"]))
+        notes = [src["pages"]] if src.get("pages") else []
+        if src.get("accessed"):
+            fields.append(("urldate", str(src["accessed"])))
+            notes.append(consulted(src["accessed"]))
+        if notes:
+            fields.append(("note", _bib_escape("; ".join(notes))))
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+        entries.append(f"@misc{{{_source_key(meta['id'], i, src)},\n{body}\n}}\n")
+    return "\n".join(entries)
 
 
 def attachment(body: str, mimetype: str, name: str) -> Response:
