@@ -214,8 +214,7 @@ FORM_MESSAGES: dict[str, str] = {
     "accessed_value": N_("“{value}” is not a date: write it as YYYY-MM-DD or YYYY-MM, e.g. 2026-11."),
     **{
         f"v2_missing_{name}": N_(
-            "The format v2 field “{field}” is missing: the form does not have it yet; add it to the downloaded "
-            "file before the pull request."
+            "This field (format v2) is empty: fill it in from the sources, or say that they do not document it."
         )
         for name in ("problems", "target_population", "setting", "mechanism", "resources", "evaluations")
     },

@@ -83,11 +83,19 @@ def model_searcher(model_index, real_embedder) -> Searcher:
 
 
 @pytest.fixture(scope="module")
-def app(hash_searcher):
-    """The web app over the shipped cases and collections (fake embedder)."""
+def app(hash_searcher, tmp_path_factory):
+    """The web app over the shipped cases and collections (fake embedder); its portal database in a temporary folder."""
     from webapp import create_app
 
-    return create_app({"SEARCHER": hash_searcher, "TESTING": True, "COLLECTIONS_DIR": str(ROOT / "collections")})
+    portal_db = tmp_path_factory.mktemp("portal") / "portal.sqlite3"
+    return create_app(
+        {
+            "SEARCHER": hash_searcher,
+            "TESTING": True,
+            "COLLECTIONS_DIR": str(ROOT / "collections"),
+            "PORTAL_DATABASE_URL": f"sqlite:///{portal_db}",
+        }
+    )
 
 
 @pytest.fixture()

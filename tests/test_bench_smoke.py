@@ -35,6 +35,19 @@ def test_bench_web_paths():
     assert any("mode=semantic" in p for p in mixed) and any("countries=PA" in p for p in mixed)
 
 
+def test_bench_map_on_30_cases(tmp_path, capsys):
+    from benchmarks import bench_map
+
+    cases = generate(tmp_path / "syn30", 30)
+    index_dir = tmp_path / "ix30"
+    build_index(cases, index_dir, embedder=bench_search.hash_embedder(), log=lambda m: None)
+    out = bench_map.measure(index_dir, repeat=3)
+    assert out["cases"] == 30 and set(out["rows"]) == set(bench_map.PAGES)
+    assert all(r["n"] == 3 and r["median"] > 0 for r in out["rows"].values())
+    bench_map.report(out)
+    assert "| map-filtered | 3 |" in capsys.readouterr().out
+
+
 def test_bench_pages_on_30_cases(tmp_path, capsys):
     from benchmarks import bench_pages
 

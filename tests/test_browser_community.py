@@ -144,7 +144,8 @@ TEXT = {
     "institution.name": "National Police of Panama",
     "partners": "Municipality of Panama",
     "period.start": "2011",
-    "evidence.notes": "Not evaluated: the sources report no evaluation.",
+    "evidence.rationale": "Not evaluated: the sources report no evaluation.",
+    "mechanism": "Residents and officers agree on patrol priorities, so patrols go where residents see risks.",
     "sources[0].title": "Annual report of the National Police",
     "sources[0].publisher": "National Police of Panama",
     "sources[0].year": "2012",
@@ -170,6 +171,9 @@ def fill_draft(page) -> None:
         page.locator(f'select[name="{name}"]').select_option(value)
     page.locator('input[name="pillars.other"][value="prevention"]').check()
     page.locator('input[name="themes"][value="community-policing"]').check()
+    page.locator('input[name="problems"][value="theft-burglary"]').check()
+    page.locator('input[name="target_population"][value="residents"]').check()
+    page.locator('input[name="setting"][value="urban"]').check()
 
 
 @pytest.fixture()
@@ -181,7 +185,6 @@ def nojs_page(browser, base_url):
     context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="draft form lacks the format-v2 fields (issue 17)")
 def test_draft_completed_in_the_form_downloads_a_file_that_passes_check_strict(nojs_page, tmp_path, shots):
     page = nojs_page
     page.goto("/draft?lang=es")

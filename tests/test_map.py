@@ -153,3 +153,18 @@ def test_map_page_is_self_contained_within_the_csp(client):
 def test_map_is_linked_from_the_navigation_and_home(client):
     home = client.get("/?lang=es").get_data(as_text=True)
     assert home.count('href="/map?lang=es"') >= 2  # the header's link and the country card's
+
+
+def test_a_filtered_list_links_to_its_map_and_a_query_does_not(client):
+    page = client.get("/search?pillars=prevention&evidence_stage=evaluated&lang=es").get_data(as_text=True)
+    href = html.unescape(re.search(r'<a class="on-map" href="([^"]+)"', page).group(1))
+    assert urlsplit(href).path == "/map"
+    assert parse_qs(urlsplit(href).query) == {
+        "pillars": ["prevention"],
+        "evidence_stage": ["evaluated"],
+        "lang": ["es"],
+    }
+    assert "En el mapa" in page
+    assert 'class="on-map"' not in client.get("/search?q=policia&lang=es").get_data(
+        as_text=True
+    )  # the map has no query

@@ -146,3 +146,20 @@ def test_json_export_writes_null_not_zero(tmp_path, cases_dir):
             assert '"year": null' in line and '"year": 0' not in line
             return
     raise AssertionError(f"{CASE} not exported")
+
+
+def test_sources_of_every_shipped_case_export_as_valid_bibtex_and_ris(app, cases_dir):
+    from indexer.loader import load_library
+    from webapp import render as page_render
+
+    with app.test_request_context("/?lang=es"):
+        for case in load_library(cases_dir).cases:
+            sources = case.meta["sources"]
+            entries = parse_string(page_render.sources_bibtex(case.meta), "bibtex").entries
+            assert len(entries) == len(sources), case.id
+            undated = [s for s in sources if s.get("year") is None]
+            assert sum("year" not in e.fields for e in entries.values()) == len(undated), case.id
+            ris = page_render.sources_ris(case.meta)
+            assert ris.count("ER  - \r\n") == len(sources), case.id
+            assert all(line[2:6] == "  - " for line in ris.split("\r\n") if line), case.id
+            assert ris.count("PY  - ") == len(sources) - len(undated), case.id

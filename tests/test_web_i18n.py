@@ -126,6 +126,9 @@ def routes(app, client) -> list[tuple[str, str, int, dict | None]]:
 
     with app.test_request_context("/"):
         collection_ids = sorted(collections())
+        from webapp.portal import get_store
+
+        _, token = get_store().create({"x.md": "---\nid: x\n---\n"}, case_id="x", title="A submitted practice")
     ids = [c["id"] for c in client.get("/api/cases").get_json()["cases"]]
     out = [
         ("GET", "/", 200, None),
@@ -157,6 +160,12 @@ def routes(app, client) -> list[tuple[str, str, int, dict | None]]:
         ("GET", "/evidence?view=colours", 400, None),
         ("POST", "/draft", 200, {"action": "check", "title": "Patrols", "countries": "Panama", "period.start": "x"}),
         ("POST", "/draft", 200, {"action": "download", "related": "no-such-case"}),
+        ("GET", "/submit", 200, None),
+        ("GET", f"/submit?edit={CASE}", 200, None),
+        ("POST", "/submit", 400, {"action": "check", "title": "Patrols"}),  # no CSRF token
+        ("GET", f"/submit/t/{token}", 200, None),
+        ("GET", f"/submit/t/{token}/revise", 200, None),
+        ("GET", "/submit/t/no-such-token", 404, None),
         ("GET", "/feed.atom", 200, None),
         ("GET", f"/cases/{CASE}/cite.bib", 200, None),
         ("GET", f"/cases/{CASE}/cite.ris", 200, None),

@@ -6,11 +6,13 @@ The app talks to the engine only through one ``indexer.search.Searcher`` per pro
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
+from flask_wtf.csrf import CSRFProtect
 
 from indexer.search import Searcher
 
@@ -70,14 +72,29 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
+    if not app.config.get("SECRET_KEY"):
+        # signs the session cookie that carries CSRF tokens (and, for reviewers, the login). Without
+        # CASELIB_SECRET_KEY it is random per process: fine for one process, but set it when several
+        # processes serve the site, or a form opened in one is refused by another.
+        app.config["SECRET_KEY"] = os.environ.get("CASELIB_SECRET_KEY") or secrets.token_hex(32)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a long form typed for hours still submits
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     i18n.init_app(app)
-    from . import api, atlas, community, errors, evidence, pages, portal, releases, review, start
+    from . import api, atlas, community, errors, evidence, pages, portal, releases, review, start, submit
 
     portal.init_app(app)  # configuration only: the database is opened at the portal's first use
     review.init_app(app)  # /review: accounts, queue, decisions; session cookies' flags
+    # CSRF tokens on every form that changes something (Flask-WTF). Exempt: /draft (it stores and changes
+    # nothing: a forged post can only show someone a checked form) and the JSON API (no cookies, no login).
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)
+    csrf.exempt("webapp.submit.draft_form")
+    app.extensions["caselib.csrf"] = csrf
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(community.bp)
+    app.register_blueprint(submit.portal)
     app.register_blueprint(releases.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(evidence.bp)

@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
-from indexer import __version__
+from indexer import __version__, messages
+from indexer.model import ERROR, Problem
 from indexer.search import FILTER_FIELDS, MODES, SORTS
 
 from . import atlas, community, data, get_searcher, i18n
@@ -121,6 +122,111 @@ def collection_one(collection_id: str):
 @bp.get("/compare")
 def compare():
     return jsonify(community.compare_data(community.parse_ids(request.args), _lang()))
+
+
+@bp.post("/submissions")
+def submission_create():
+    """A case (and optional translations) from an institution's own system: checked like `caselib check`,
+    stored waiting for review; 201 with its id and the private tracking URL, 422 with every problem."""
+    from .errors import error_body
+    from .portal import files, get_store
+    from .submit import slow_down
+
+    payload = request.get_json(silent=True, force=True) if request.data else None
+    try:
+        case_id, texts = files.files_from_json(payload)
+    except files.JSONProblem as exc:
+        message = i18n.gettext(JSON_PROBLEMS[str(exc) if str(exc) in JSON_PROBLEMS else "not_an_object"])
+        body = error_body(422, "invalid_submission", message)
+        body["error"]["problems"] = [{"file": None, "line": None, "field": "", "severity": "error", "message": message}]
+        return jsonify(body), 422
+    known = set(get_searcher().case_ids())
+    edit_of = payload.get("edit_of") if isinstance(payload.get("edit_of"), str) else None
+    found = files.check_files(texts)
+    related = payload.get("related") if isinstance(payload.get("related"), list) else []
+    dangling = [r for r in related if isinstance(r, str) and r not in known]
+    problems = [(name, p) for name, ps in found.items() for p in ps]
+    if dangling:
+        problems.append(
+            (
+                f"{case_id}.md",
+                messages.problem(f"cases/{case_id}.md", 1, "related", "unknown_related", ids=", ".join(dangling)),
+            )
+        )
+    if edit_of is None and case_id in known:
+        message = i18n.gettext(
+            'A case with the id “{id}” is already in the library: choose another id, or send "edit_of": "{id}" '
+            "to suggest an edit of it.",
+            id=case_id,
+        )
+        problems.append((f"{case_id}.md", Problem(f"cases/{case_id}.md", 1, "id", message)))
+    if edit_of is not None and edit_of not in known:
+        message = i18n.gettext("There is no case with the id “{id}”.", id=edit_of[:80])
+        problems.append((f"{case_id}.md", Problem(f"cases/{case_id}.md", 1, "edit_of", message)))
+    errors = [(n, p) for n, p in problems if p.severity == ERROR]
+    listed = [
+        {
+            "file": name,
+            "line": p.line,
+            "field": p.field,
+            "severity": p.severity,
+            "code": p.code or None,
+            "message": messages.render(p, _lang()) if p.code else p.message,
+        }
+        for name, p in problems
+    ]
+    if errors:
+        body = error_body(
+            422,
+            "invalid_submission",
+            i18n.ngettext(
+                "The submission has {n} problem: see problems.",
+                "The submission has {n} problems: see problems.",
+                len(errors),
+            ),
+        )
+        body["error"]["problems"] = listed
+        return jsonify(body), 422
+    slow_down()
+    submitter = payload.get("submitter") if isinstance(payload.get("submitter"), dict) else {}
+    title = payload.get("title") if isinstance(payload.get("title"), str) else ""
+    sub, token = get_store().create(
+        texts,
+        case_id=case_id,
+        title=title,
+        kind="edit" if edit_of else "new",
+        target_id=edit_of,
+        name=_text(submitter.get("name")),
+        institution=_text(submitter.get("institution")),
+        email=_text(submitter.get("email")),
+        lang=_lang(),
+        channel="api",
+        note=_text(payload.get("note"))[:5000],
+    )
+    tracking = url_for("submit.track", token=token, _external=True)
+    answer = {
+        "id": sub.id,
+        "case_id": case_id,
+        "status": sub.status,
+        "tracking_url": tracking,
+        "warnings": [x for x in listed if x["severity"] != "error"],
+    }
+    return jsonify(answer), 201, {"Location": tracking, "Cache-Control": "no-store"}
+
+
+def _text(value) -> str:
+    return " ".join(value.split())[:300] if isinstance(value, str) else ""
+
+
+JSON_PROBLEMS = {
+    "not_an_object": i18n.N_("Send one JSON object: the registration format's fields, plus body (the Markdown text)."),
+    "bad_id": i18n.N_("The field id is missing or not a slug (lowercase letters, digits and hyphens)."),
+    "no_body": i18n.N_("The field body is missing: send the case's Markdown text (its six sections) as a string."),
+    "bad_translations": i18n.N_(
+        'translations must be an object like {"es": {"title": ..., "summary": ..., "body": ...}}, '
+        "with language codes es, pt, en or fr."
+    ),
+}
 
 
 @bp.get("/map")
@@ -311,6 +417,34 @@ def openapi_document() -> dict:
                     "responses": {"200": _ok("#/components/schemas/Compare"), "400": err},
                 }
             },
+            "/api/submissions": {
+                "post": {
+                    "summary": "Submit a case (or an edit of one) for review",
+                    "operationId": "submissionCreate",
+                    "description": "A JSON object with the registration format's fields (docs/registration-format.md, "
+                    "schema/case.schema.json) plus `body`, the Markdown text with its six sections; `translations` "
+                    "optional, keyed by language. It is checked by the same validator as `caselib check`; a valid one "
+                    "is stored waiting for review (nothing is published until an editor approves it) and the answer "
+                    "gives its private tracking URL. Anonymous; rate-limited per address (429 with Retry-After).",
+                    "parameters": [lang],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmissionIn"}}},
+                    },
+                    "responses": {
+                        "201": _ok("#/components/schemas/SubmissionCreated")
+                        | {"description": "Stored, waiting for review"},
+                        "400": err,
+                        "413": err,
+                        "422": {
+                            "description": "Not valid: every problem the validator found",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
+                        "429": err,
+                        "503": err,
+                    },
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -335,8 +469,71 @@ def openapi_document() -> dict:
                                 "status": {"type": "integer"},
                                 "code": {"type": "string"},
                                 "message": {"type": "string"},
+                                "problems": {
+                                    "type": "array",
+                                    "description": "422 from /api/submissions: each problem, as `caselib check` "
+                                    "reports it, in the request's language",
+                                    "items": {"$ref": "#/components/schemas/Problem"},
+                                },
                             },
                         }
+                    },
+                },
+                "Problem": {
+                    "type": "object",
+                    "required": ["file", "line", "field", "severity", "message"],
+                    "properties": {
+                        "file": {"type": "string", "nullable": True},
+                        "line": {"type": "integer", "nullable": True},
+                        "field": {"type": "string"},
+                        "severity": {"type": "string", "enum": ["error", "warning"]},
+                        "code": {"type": "string", "nullable": True},
+                        "message": {"type": "string"},
+                    },
+                },
+                "SubmissionIn": {
+                    "type": "object",
+                    "required": ["id", "body"],
+                    "additionalProperties": True,
+                    "description": "The registration format's fields (see schema/case.schema.json), plus:",
+                    "properties": {
+                        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 120},
+                        "body": {"type": "string", "description": "The Markdown body: the six ## sections."},
+                        "translations": {
+                            "type": "object",
+                            "description": "Optional, by language code (es, pt, en, fr): the translation format's "
+                            "fields (title, summary, status, translated_by, translated_on, ...) plus body.",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["body"],
+                                "properties": {"body": {"type": "string"}},
+                            },
+                        },
+                        "edit_of": {"type": "string", "description": "The id of the published case this edits."},
+                        "submitter": {
+                            "type": "object",
+                            "description": "Optional; seen by reviewers, never published.",
+                            "properties": {
+                                "name": {"type": "string"},
+                                "institution": {"type": "string"},
+                                "email": {"type": "string"},
+                            },
+                        },
+                        "note": {"type": "string", "description": "A note to the reviewers."},
+                    },
+                },
+                "SubmissionCreated": {
+                    "type": "object",
+                    "required": ["id", "case_id", "status", "tracking_url"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "case_id": {"type": "string"},
+                        "status": {"type": "string", "enum": ["waiting"]},
+                        "tracking_url": {
+                            "type": "string",
+                            "description": "Private: status, reviewers' comments, revising. Keep it secret.",
+                        },
+                        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
                     },
                 },
                 "Hit": {

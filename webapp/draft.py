@@ -19,12 +19,21 @@ from indexer.messages import problem
 from indexer.model import ERROR, WARNING, Problem
 from indexer.numbers import NumberError, whole_number
 from indexer.template import slugify
-from indexer.validate import validate
+from indexer.validate import parse_sections, validate
 
 MAX_ROWS = 20
-ROWS = {"sources": ("title", "publisher", "year", "url", "pages"), "contacts": ("name", "url", "email")}
-DEFAULT_ROWS = {"sources": 2, "contacts": 1}
+MAX_OUTCOMES = 10
+ROWS = {
+    "sources": ("id", "title", "publisher", "year", "url", "pages", "accessed"),
+    "contacts": ("name", "url", "email"),
+    "evaluations": ("design", "comparison", "period", "displacement", "independent", "source"),
+}
+OUTCOME = ("measure", "direction", "size", "significance")
+DEFAULT_ROWS = {"sources": 2, "contacts": 1, "evaluations": 1}
+DEFAULT_OUTCOMES = 2
 SECTION_KEYS = [key for key, _ in vocab.SECTIONS]
+RESOURCE_TEXTS = ("staff", "training", "equipment", "duration")
+BUDGET = ("amount", "currency", "year", "covers", "source")
 # One-value form fields, in registration-format order ("pillars.primary" is the first pillar).
 SCALARS = (
     "id",
@@ -39,12 +48,15 @@ SCALARS = (
     "institution.type",
     "partners",
     "pillars.primary",
+    "mechanism",
+    *(f"resources.{k}" for k in RESOURCE_TEXTS),
+    *(f"resources.budget.{k}" for k in BUDGET),
     "period.start",
     "period.end",
     "status",
     "evidence.stage",
     "evidence.rating",
-    "evidence.notes",
+    "evidence.rationale",
     "channel",
     "summary.en",
     "summary.es",
@@ -55,9 +67,27 @@ SCALARS = (
     "documentation.last_reviewed",
     *(f"body.{k}" for k in SECTION_KEYS),
 )
-LISTS = ("pillars.other", "themes")
+LISTS = ("pillars.other", "themes", "problems", "target_population", "setting")
+MULTILINE = ("partners", "mechanism", "evidence.rationale")
 # Fields whose problems are shown on a whole group of inputs.
-GROUPS = ("pillars", "themes", "sources", "contacts", "institution", "period", "evidence", "summary", "documentation")
+GROUPS = (
+    "pillars",
+    "themes",
+    "problems",
+    "target_population",
+    "setting",
+    "resources",
+    "resources.budget",
+    "sources",
+    "contacts",
+    "evaluations",
+    "institution",
+    "period",
+    "evidence",
+    "summary",
+    "documentation",
+)
+ROW_FIELD = re.compile(r"(sources|contacts|evaluations)\[[0-9]+\](\.outcomes\[[0-9]+\])?\.\w+")
 
 
 def defaults(today: _dt.date | None = None) -> dict[str, Any]:
@@ -71,6 +101,7 @@ def defaults(today: _dt.date | None = None) -> dict[str, Any]:
             "evidence.stage": "not-evaluated",
             "evidence.rating": "not-rated",
             "channel": "other",
+            **{f"resources.{k}": vocab.NOT_DOCUMENTED for k in RESOURCE_TEXTS},
             "documentation.status": "draft",
             "documentation.last_reviewed": today.isoformat(),
         }
@@ -80,6 +111,11 @@ def defaults(today: _dt.date | None = None) -> dict[str, Any]:
         for i in range(n):
             for sub in ROWS[group]:
                 values[f"{group}[{i}].{sub}"] = ""
+    for i in range(DEFAULT_ROWS["evaluations"]):
+        values[f"evaluations[{i}].outcomes_n"] = DEFAULT_OUTCOMES
+        for j in range(DEFAULT_OUTCOMES):
+            for sub in OUTCOME:
+                values[f"evaluations[{i}].outcomes[{j}].{sub}"] = ""
     return values
 
 
@@ -111,6 +147,9 @@ class Draft:
     def rows(self, group: str) -> range:
         return range(self.values.get(f"{group}_n") or DEFAULT_ROWS[group])  # an int: set by read_form
 
+    def outcomes(self, i: int) -> range:
+        return range(self.values.get(f"evaluations[{i}].outcomes_n") or DEFAULT_OUTCOMES)
+
 
 def _is_slug(value: str) -> bool:
     return bool(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value or ""))
@@ -131,6 +170,15 @@ def _number_or_text(value: str) -> int | str:
     return int(value) if re.fullmatch(r"[0-9]{1,4}", value) else value
 
 
+def _amount(value: str) -> int | float | str:
+    """'1200000' or '1200000.50' -> a number; anything else is kept for the validator to explain."""
+    if re.fullmatch(r"[0-9]{1,15}", value):
+        return int(value)
+    if re.fullmatch(r"[0-9]{1,15}\.[0-9]{1,4}", value):
+        return float(value)
+    return value
+
+
 def _codes(raw: str) -> list[str]:
     """'PA, co' or 'PA CO' -> ['PA', 'CO']; anything else is kept for the validator to explain."""
     out: list[str] = []
@@ -143,13 +191,16 @@ def _codes(raw: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _rows(form: MultiDict, group: str, action: str) -> int:
+def _count(form: MultiDict, name: str, default: int, add: bool, cap: int) -> int:
     try:
-        n = whole_number(form.get(f"{group}_n", ""), f"{group}_n", 0, 999_999_999)  # then clamped below
+        n = whole_number(form.get(name, ""), name, 0, 999_999_999)  # then clamped below
     except NumberError:  # a hand-edited or stale form: fall back to the default rows
-        n = DEFAULT_ROWS[group]
-    n += 1 if action == f"add-{group[:-1]}" else 0
-    return max(1, min(n, MAX_ROWS))
+        n = default
+    return max(1, min(n + (1 if add else 0), cap))
+
+
+def _rows(form: MultiDict, group: str, action: str) -> int:
+    return _count(form, f"{group}_n", DEFAULT_ROWS[group], action == f"add-{group[:-1]}", MAX_ROWS)
 
 
 MAX_LINE_CHARS = 2_000  # a one-line field (title, name, url, ...)
@@ -159,7 +210,7 @@ MAX_TEXT_CHARS = 200_000  # a section of the body, or partners
 def too_long(form: MultiDict) -> tuple[str, int] | None:
     """The first field longer than its cap, and the cap (a whole request is capped by the app too)."""
     for name, value in form.items(multi=True):
-        cap = MAX_TEXT_CHARS if name.startswith("body.") or name == "partners" else MAX_LINE_CHARS
+        cap = MAX_TEXT_CHARS if name.startswith("body.") or name in MULTILINE else MAX_LINE_CHARS
         if len(value) > cap:
             return name[:60], cap
     return None
@@ -171,7 +222,9 @@ def read_form(form: MultiDict) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in SCALARS:
         raw = form.get(name, "")
-        values[name] = _text(raw) if name.startswith("body.") or name == "partners" else _line(raw)
+        if name == "evidence.rationale" and name not in form:
+            raw = form.get("evidence.notes", "")  # the version-1 name, in links made before format v2
+        values[name] = _text(raw) if name.startswith("body.") or name in MULTILINE else _line(raw)
     for name in LISTS:
         values[name] = list(dict.fromkeys(v for v in form.getlist(name) if v))
     for group, subs in ROWS.items():
@@ -180,6 +233,13 @@ def read_form(form: MultiDict) -> dict[str, Any]:
         for i in range(n):
             for sub in subs:
                 values[f"{group}[{i}].{sub}"] = _line(form.get(f"{group}[{i}].{sub}", ""))
+    for i in range(values["evaluations_n"]):
+        key = f"evaluations[{i}].outcomes"
+        m = _count(form, f"{key}_n", DEFAULT_OUTCOMES, action == f"add-outcome-{i}", MAX_OUTCOMES)
+        values[f"{key}_n"] = m
+        for j in range(m):
+            for sub in OUTCOME:
+                values[f"{key}[{j}].{sub}"] = _line(form.get(f"{key}[{j}].{sub}", ""))
     return values
 
 
@@ -209,13 +269,48 @@ def build_meta(values: dict[str, Any]) -> dict[str, Any]:
         meta["pillars"] = pillars
     if v["themes"]:
         meta["themes"] = list(v["themes"])
+    for name in ("problems", "target_population", "setting"):
+        if v[name]:
+            meta[name] = list(v[name])
+    if v["mechanism"]:
+        meta["mechanism"] = " ".join(v["mechanism"].split())
+    resources: dict[str, Any] = {k: v[f"resources.{k}"] for k in RESOURCE_TEXTS if v[f"resources.{k}"]}
+    budget = {k: v[f"resources.budget.{k}"] for k in BUDGET if v[f"resources.budget.{k}"]}
+    if budget:
+        if "amount" in budget:
+            budget["amount"] = _amount(budget["amount"])
+        if "year" in budget:
+            budget["year"] = _number_or_text(budget["year"])
+        resources["budget"] = budget
+    elif resources:
+        resources["budget"] = vocab.NOT_DOCUMENTED
+    if resources:
+        meta["resources"] = resources
     meta["period"] = {}
     if v["period.start"]:
         meta["period"]["start"] = _number_or_text(v["period.start"])
     meta["period"]["end"] = _number_or_text(v["period.end"]) if v["period.end"] else None
     if v["status"]:
         meta["status"] = v["status"]
-    meta["evidence"] = {k: v[f"evidence.{k}"] for k in ("stage", "rating", "notes") if v[f"evidence.{k}"]}
+    meta["evidence"] = {k: v[f"evidence.{k}"] for k in ("stage", "rating") if v[f"evidence.{k}"]}
+    if v["evidence.rationale"]:
+        meta["evidence"]["rationale"] = " ".join(v["evidence.rationale"].split())
+    meta["evaluations"] = []
+    for i in range(v["evaluations_n"]):
+        row: dict[str, Any] = {k: v[f"evaluations[{i}].{k}"] for k in ROWS["evaluations"]}
+        outcomes = []
+        for j in range(v.get(f"evaluations[{i}].outcomes_n") or 0):
+            out = {
+                k: v[f"evaluations[{i}].outcomes[{j}].{k}"] for k in OUTCOME if v[f"evaluations[{i}].outcomes[{j}].{k}"]
+            }
+            if out:
+                outcomes.append(out)
+        if not any(row.values()) and not outcomes:
+            continue
+        ev = {k: row[k] for k in ("design", "comparison", "period") if row[k]}
+        ev["outcomes"] = outcomes
+        ev.update({k: row[k] for k in ("displacement", "independent", "source") if row[k]})
+        meta["evaluations"].append(ev)
     if v["channel"]:
         meta["channel"] = v["channel"]
     meta["sources"] = []
@@ -265,7 +360,7 @@ def _anchor(problem: Problem, section_lines: list[tuple[int, str]]) -> str | Non
         return "pillars"
     candidate = fld
     while candidate:
-        if candidate in SCALARS or candidate in GROUPS or re.fullmatch(r"(sources|contacts)\[[0-9]+\]\.\w+", candidate):
+        if candidate in SCALARS or candidate in GROUPS or ROW_FIELD.fullmatch(candidate):
             return candidate
         parent = re.sub(r"(\[[0-9]+\]|\.[^.\[\]]+)$", "", candidate)
         if parent == candidate:  # a top-level field the form has no input for (e.g. a v2 field)
@@ -309,3 +404,94 @@ def check(form: MultiDict, known_ids: set[str] | None = None, today: _dt.date | 
 
 def blank(today: _dt.date | None = None) -> Draft:
     return Draft(values=defaults(today))
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def values_from(meta: dict[str, Any], sections: dict[str, str], today: _dt.date | None = None) -> dict[str, Any]:
+    """Form values that rebuild this case (the inverse of ``build_meta``): "suggest an edit" and revisions."""
+    m = meta if isinstance(meta, dict) else {}
+    v = defaults(today)
+
+    def sub(key: str) -> dict[str, Any]:
+        return m.get(key) if isinstance(m.get(key), dict) else {}
+
+    def items(key: str) -> list[Any]:
+        return m.get(key) if isinstance(m.get(key), list) else []
+
+    for name in ("id", "title", "title_original", "language", "locality", "scale", "status", "channel", "mechanism"):
+        v[name] = _str(m.get(name)) if name in m else v[name]
+    v["countries"] = ", ".join(_str(c) for c in items("countries"))
+    for k in ("name", "name_original", "type"):
+        v[f"institution.{k}"] = _str(sub("institution").get(k))
+    v["partners"] = "\n".join(_str(p) for p in items("partners"))
+    pillars = [_str(p) for p in items("pillars")]
+    v["pillars.primary"], v["pillars.other"] = (pillars[0] if pillars else ""), pillars[1:]
+    for name in ("themes", "problems", "target_population", "setting"):
+        v[name] = [_str(x) for x in items(name)]
+    resources = sub("resources")
+    for k in RESOURCE_TEXTS:
+        v[f"resources.{k}"] = _str(resources.get(k)) if k in resources else ("" if m else v[f"resources.{k}"])
+    budget = resources.get("budget") if isinstance(resources.get("budget"), dict) else {}
+    for k in BUDGET:
+        v[f"resources.budget.{k}"] = _str(budget.get(k))
+    period = sub("period")
+    v["period.start"], v["period.end"] = _str(period.get("start")), _str(period.get("end"))
+    evidence = sub("evidence")
+    for k in ("stage", "rating"):
+        v[f"evidence.{k}"] = _str(evidence.get(k)) if k in evidence else v[f"evidence.{k}"]
+    v["evidence.rationale"] = _str(evidence.get("rationale", evidence.get("notes")))
+    summary = sub("summary")
+    for k in ("en", "es", "pt"):
+        v[f"summary.{k}"] = _str(summary.get(k))
+    v["related"] = ", ".join(_str(r) for r in items("related"))
+    documentation = sub("documentation")
+    for k in ("status", "documented_by", "last_reviewed"):
+        v[f"documentation.{k}"] = _str(documentation.get(k)) if k in documentation else v[f"documentation.{k}"]
+    for group in ("sources", "contacts", "evaluations"):
+        rows = [r for r in items(group) if isinstance(r, dict)][:MAX_ROWS]
+        n = max(len(rows), 1)
+        v[f"{group}_n"] = n
+        for i in range(n):
+            row = rows[i] if i < len(rows) else {}
+            for key in ROWS[group]:
+                v[f"{group}[{i}].{key}"] = _str(row.get(key))
+            if group == "sources" and "year" in row and row["year"] is None:
+                v[f"sources[{i}].year"] = "n.d."  # an undated document (year: null)
+            if group == "evaluations":
+                outcomes = [o for o in row.get("outcomes") or [] if isinstance(o, dict)][:MAX_OUTCOMES]
+                v[f"evaluations[{i}].outcomes_n"] = max(len(outcomes), 1)
+                for j in range(max(len(outcomes), 1)):
+                    out = outcomes[j] if j < len(outcomes) else {}
+                    for key in OUTCOME:
+                        v[f"evaluations[{i}].outcomes[{j}].{key}"] = _str(out.get(key))
+    for key in SECTION_KEYS:
+        v[f"body.{key}"] = sections.get(key, "")
+    return v
+
+
+def parse_case_text(text: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A case file's front matter and its sections by key (what ``values_from`` takes)."""
+    yaml_text, body, body_line = split(text)
+    doc = parse_yaml(yaml_text, 2)
+    sections = {s.key: s.text for s in parse_sections(body, body_line) if s.key}
+    return (doc.data if isinstance(doc.data, dict) else {}), sections
+
+
+def as_form(values: dict[str, Any]) -> MultiDict:
+    """Form values as the browser would post them (to validate a prefilled form with ``check``)."""
+    form = MultiDict()
+    for name, value in values.items():
+        if isinstance(value, list):
+            form.setlist(name, [str(x) for x in value])
+        else:
+            form.add(name, str(value))
+    return form

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from indexer.build import IndexError_
@@ -39,6 +40,11 @@ def error_body(status: int, code: str, message: str) -> dict:
 def status_message(status: int) -> str:
     known = status if status in STATUS_MESSAGES else (500 if status >= 500 else 400)
     return gettext(STATUS_MESSAGES[known])
+
+
+def respond(status: int, code: str, message: str):
+    """An error in the one shape: JSON under /api, the error page elsewhere."""
+    return _respond(status, code, message)
 
 
 def _respond(status: int, code: str, message: str):
@@ -87,6 +93,14 @@ def init_app(app: Flask) -> None:
             "tracked at the moment. Searching and reading cases still work. Please try again in a few minutes."
         )
         return _respond(503, "portal_unavailable", message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(exc: CSRFError):  # Flask-WTF's reasons are English: one message in the page's language
+        message = gettext(
+            "This form was not sent from this site's page, or its page is too old. Go back, reload the page "
+            "and send the form again."
+        )
+        return _respond(400, "csrf_failed", message)
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc: SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built, so no page

@@ -45,15 +45,29 @@ import os
 from flask import Flask, current_app
 
 from . import models
+from .limits import RateLimiter
 from .store import NotRevisable, PortalUnavailable, Store, default_url
 
-__all__ = ["NotRevisable", "PortalUnavailable", "Store", "get_store", "init_app", "models"]
+__all__ = ["NotRevisable", "PortalUnavailable", "RateLimiter", "Store", "get_store", "init_app", "limiter", "models"]
 
 
 def init_app(app: Flask) -> None:
     """Configure the portal database; nothing is opened until the portal is first used."""
     app.config.setdefault("PORTAL_DATABASE_URL", os.environ.get("CASELIB_DATABASE_URL") or None)
     app.config.setdefault("PORTAL_DB_TIMEOUT", float(os.environ.get("CASELIB_DATABASE_TIMEOUT", "5")))
+    # anonymous submissions (web form and API together) per client address and process
+    app.config.setdefault("PORTAL_SUBMIT_LIMIT", os.environ.get("CASELIB_SUBMIT_LIMIT", "20/hour"))
+
+
+def limiter(name: str = "submit") -> RateLimiter:
+    """The app's rate limiter ``name`` ("submit": PORTAL_SUBMIT_LIMIT; others: PORTAL_<NAME>_LIMIT)."""
+    app = current_app
+    key = f"caselib.limit.{name}"
+    found = app.extensions.get(key)
+    if found is None:
+        found = RateLimiter(app.config.get(f"PORTAL_{name.upper()}_LIMIT") or "20/hour")
+        app.extensions[key] = found
+    return found
 
 
 def get_store() -> Store:
