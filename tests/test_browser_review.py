@@ -126,7 +126,7 @@ def test_submit_review_revise_approve_and_find_in_spanish(browser, site, shots):
     log_in(reviewer, "revisora@oea.example")
     queue = reviewer.locator("table.queue")
     assert "Neighbourhood patrol agreements" in queue.inner_text()
-    assert "Esperando revisión" in queue.inner_text()
+    assert "En espera de revisión" in queue.inner_text()
     reviewer.screenshot(path=str(shots / "review-queue-es.png"), full_page=True)
     with reviewer.expect_navigation():
         reviewer.get_by_role("link", name="Neighbourhood patrol agreements").click()
@@ -137,7 +137,8 @@ def test_submit_review_revise_approve_and_find_in_spanish(browser, site, shots):
     with reviewer.expect_navigation():
         reviewer.get_by_role("link", name="Vista previa de la página del caso").click()
     assert "Vista previa del envío" in reviewer.locator(".preview-banner").inner_text()
-    assert reviewer.locator("h1").inner_text() == "Neighbourhood patrol agreements"
+    # a Spanish page shows the case's Spanish title
+    assert reviewer.locator("h1").inner_text() == "Acuerdos de patrullaje vecinal"
     reviewer.screenshot(path=str(shots / "review-preview-es.png"), full_page=False)
     with reviewer.expect_navigation():
         reviewer.get_by_role("link", name="Volver al envío").click()
@@ -182,7 +183,7 @@ def test_submit_review_revise_approve_and_find_in_spanish(browser, site, shots):
     # 5. the running site (never restarted) shows the case and search finds it
     with editor.expect_navigation():
         editor.get_by_role("link", name="Ver el caso publicado").click()
-    assert editor.locator("h1").inner_text() == "Neighbourhood patrol agreements"
+    assert editor.locator("h1").inner_text() == "Acuerdos de patrullaje vecinal"
     editor.screenshot(path=str(shots / "review-case-live-es.png"), full_page=False)
     submitter.goto("/search?q=Neighbourhood+patrol+agreements&lang=es")
     assert submitter.locator(f'ol.hits a[href*="/cases/{CASE_ID}"]').count() >= 1

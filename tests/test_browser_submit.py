@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,10 @@ def store(portal_app):
 @pytest.fixture(scope="module")
 def base_url(portal_app):
     with serving(portal_app, "waitress-submit-test") as url:
+        # the first case page and the first search of a process take ~20 s on a loaded machine (lazy
+        # loading in the engine, not the portal): pay it here, not inside a page's 15 s timeout
+        for path in ("/cases/panama-vecinos-vigilantes?lang=es", "/search?q=policia&lang=es"):
+            urllib.request.urlopen(url + path, timeout=300).read()
         yield url
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from pybtex.database import parse_string
-from test_draft import complete
+from test_draft import complete, post
 from test_validate import en_text, replace_once, run
 
 from indexer.export import export_library
@@ -70,6 +70,15 @@ def test_the_draft_form_reads_nd_sf_sd_as_an_undated_source():
         assert meta["sources"][0]["year"] is None, typed
     meta = draft.build_meta(draft.read_form(complete(**{"sources[0].year": "2012"})))
     assert meta["sources"][0]["year"] == 2012
+    meta = draft.build_meta(draft.read_form(complete(**{"sources[0].year": "s.f.", "sources[0].accessed": "2026-11"})))
+    assert meta["sources"][0] == {**meta["sources"][0], "year": None, "accessed": "2026-11"}
+
+
+def test_the_draft_form_explains_a_bad_consultation_date_in_the_page_language(client):
+    form = complete(**{"sources[0].accessed": "noviembre"})
+    html = post(client, form, lang="es").get_data(as_text=True)
+    assert 'id="f-sources[0].accessed"' in html
+    assert "«noviembre» no es una fecha: escríbala como AAAA-MM-DD o AAAA-MM" in html
 
 
 # --- the case page -----------------------------------------------------------------------------------
