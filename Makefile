@@ -44,7 +44,7 @@ browser-deps:
 	fi
 
 test: setup browser-deps
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+	CASELIB_FUZZ=bounded HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 # the randomised and exhaustive attack tests with their full budgets (make test runs a bounded version)
 fuzz: setup

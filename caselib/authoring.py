@@ -12,7 +12,14 @@ import click
 from indexer import vocab
 from indexer.loader import LoadResult, load_library
 
-from .options import DEFAULT_CASES, DEFAULT_COLLECTIONS, cases_option, fail
+from .options import (
+    DEFAULT_CASES,
+    DEFAULT_COLLECTIONS,
+    BadInput,
+    cases_option,
+    require_cases_dir,
+    vocabulary_option,
+)
 
 
 @click.command()
@@ -102,20 +109,10 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, collections_dir: Path
 @click.command()
 @click.argument("title")
 @click.option("--country", "countries", multiple=True, help="ISO 3166-1 alpha-2 code; repeat for several.")
-@click.option(
-    "--pillar",
-    "pillars",
-    multiple=True,
-    type=click.Choice(vocab.enum_values("pillars")),
-    help="Pillar of the Commitment to Public Security; repeat, primary first.",
+@vocabulary_option(
+    "--pillar", "pillars", "pillars", "Pillar of the Commitment to Public Security; repeat, primary first."
 )
-@click.option(
-    "--theme",
-    "themes",
-    multiple=True,
-    type=click.Choice(vocab.enum_values("themes")),
-    help="Theme from the controlled vocabulary; repeat for several.",
-)
+@vocabulary_option("--theme", "themes", "themes", "Theme from the controlled vocabulary; repeat for several.")
 @click.option(
     "--lang",
     type=click.Choice(["en", "es", "pt"]),
@@ -150,7 +147,7 @@ def new(
     case_id = case_id or slugify(title)
     target = cases_dir / f"{case_id}.md"
     if target.exists() and not force:
-        raise click.ClickException(f"{target} already exists: choose another --id or pass --force")
+        raise BadInput(f"{target} already exists: choose another --id or pass --force")
     cases_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(
         new_case_text(title, list(countries), list(pillars), lang, case_id, list(themes)), encoding="utf-8"
@@ -184,8 +181,7 @@ def translations(cases_dir: Path, stamp: bool, confirmed: tuple[Path, ...], fmt:
 
     if confirmed and not stamp:
         raise click.UsageError("--confirm needs --stamp")
-    if not cases_dir.is_dir():
-        fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
+    require_cases_dir(cases_dir)
     result = load_library([cases_dir])
     for p in result.errors():
         click.echo(f"skipped: {p}", err=True)

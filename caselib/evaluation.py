@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import fail, index_option, model_option
+from .options import index_option, model_option
 
 
 @click.command("eval")
@@ -44,7 +44,6 @@ def eval_cmd(
     details: bool,
 ) -> None:
     """Measure retrieval quality: nDCG@10, Recall@10/100, MRR@10 per mode."""
-    from indexer.build import IndexError_
     from indexer.evalrun import eval_beir, eval_judged
 
     if bool(beir_dir) == bool(queries_file):
@@ -55,13 +54,10 @@ def eval_cmd(
         click.echo(message, err=True)
 
     detail: list[dict] = []
-    try:
-        if beir_dir:
-            metrics = eval_beir(beir_dir, model=model, modes=modes, log=log)
-        else:
-            metrics, detail = eval_judged(queries_file, index_dir, model=model, modes=modes)
-    except (IndexError_, ValueError) as exc:
-        fail(exc)
+    if beir_dir:
+        metrics = eval_beir(beir_dir, model=model, modes=modes, log=log)
+    else:
+        metrics, detail = eval_judged(queries_file, index_dir, model=model, modes=modes)
     if as_json:
         out = {m: {k: round(v, 4) for k, v in vals.items()} for m, vals in metrics.items()}
         if details:

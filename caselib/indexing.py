@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import cases_option, fail, index_option, model_option
+from .options import BadInput, cases_option, index_option, model_option, require_cases_dir
 
 
 @click.command("index")
@@ -23,34 +23,26 @@ def index_cmd(
     cases_dir: Path, index_dir: Path, model: str | None, full: bool, strict: bool, wait: bool, verify: bool
 ) -> None:
     """Build or update the keyword and embedding indexes (only changed cases are re-encoded)."""
-    from indexer.build import IndexError_, build_index, current_build, read_manifest, verify_build
-    from indexer.embedders import ModelLoadError
+    from indexer.build import build_index, current_build, read_manifest, verify_build
 
     if verify:
         build = current_build(index_dir)
         if build is None:
-            fail(FileNotFoundError(f"no index at {index_dir}: build it with `caselib index --index {index_dir}`"))
-        try:
-            verify_build(build, index_dir)
-        except IndexError_ as exc:
-            fail(exc)
+            raise BadInput(f"no index at {index_dir}: build it with `caselib index --index {index_dir}`")
+        verify_build(build, index_dir)
         files = len(read_manifest(build)["files"])
         click.echo(f"index at {build}: all {files} files match their checksums")
         return
-    if not cases_dir.is_dir():
-        fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
-    try:
-        report = build_index(
-            cases_dir,
-            index_dir,
-            model=model,
-            full=full,
-            strict=strict,
-            wait=wait,
-            log=lambda m: click.echo(m, err=True),
-        )
-    except (IndexError_, ModelLoadError) as exc:
-        fail(exc)
+    require_cases_dir(cases_dir)
+    report = build_index(
+        cases_dir,
+        index_dir,
+        model=model,
+        full=full,
+        strict=strict,
+        wait=wait,
+        log=lambda m: click.echo(m, err=True),
+    )
     for p in report.problems:
         if p.severity == "error":
             click.echo(f"skipped: {p}", err=True)

@@ -10,23 +10,31 @@ DEFAULT_CASES = Path("cases")
 DEFAULT_INDEX = Path("instance/index")
 DEFAULT_COLLECTIONS = Path("collections")
 
-cases_option = click.option(
-    "--cases",
-    "cases_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CASES,
-    show_default=True,
-    envvar="CASELIB_CASES",
-    help="Folder of case files (env CASELIB_CASES).",
-)
-index_option = click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_INDEX,
-    show_default=True,
-    envvar="CASELIB_INDEX",
-    help="Index folder (env CASELIB_INDEX).",
+
+def folder_option(flag: str, dest: str, default: Path, env: str, what: str):  # noqa: ANN201 - a click decorator
+    """``--cases DIR``-style option: a folder, its default, and the environment variable that sets it."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        envvar=env,
+        help=f"{what} (env {env}).",
+    )
+
+
+def vocabulary_option(flag: str, dest: str, vocabulary: str, what: str):  # noqa: ANN201 - a click decorator
+    """A repeatable option whose values come from a controlled vocabulary of the format."""
+    from indexer import vocab
+
+    return click.option(flag, dest, multiple=True, type=click.Choice(vocab.enum_values(vocabulary)), help=what)
+
+
+cases_option = folder_option("--cases", "cases_dir", DEFAULT_CASES, "CASELIB_CASES", "Folder of case files")
+index_option = folder_option("--index", "index_dir", DEFAULT_INDEX, "CASELIB_INDEX", "Index folder")
+collections_option = folder_option(
+    "--collections", "collections_dir", DEFAULT_COLLECTIONS, "CASELIB_COLLECTIONS", "Folder of collection files"
 )
 model_option = click.option(
     "--model",
@@ -39,11 +47,18 @@ model_option = click.option(
 )
 
 
-def fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc))
+def require_cases_dir(cases_dir: Path) -> None:
+    if not cases_dir.is_dir():
+        raise BadInput(f"cases folder {cases_dir} does not exist: pass --cases DIR")
 
 
-class OneLineUsageError(click.ClickException):
-    """Bad input on the command line: one line, exit 2 (no usage block)."""
+class BadInput(click.ClickException):
+    """Bad input (a missing folder, a file of the wrong kind): one line, exit 1."""
+
+    exit_code = 1
+
+
+class BadUsage(click.ClickException):
+    """Bad usage (an unknown option, a value of the wrong form): one line, exit 2 (no usage block)."""
 
     exit_code = 2

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from .options import OneLineUsageError, fail, index_option, model_option
+from .options import BadInput, BadUsage, index_option, model_option
 
 
 def _parse_filters(pairs: tuple[str, ...]) -> tuple[dict[str, list[str]], tuple[int | None, int | None]]:
-    from indexer.numbers import YEAR_MAX, YEAR_MIN, whole_number
+    from indexer.numbers import YEAR_MAX, YEAR_MIN, NumberError, whole_number
     from indexer.search import FILTER_FIELDS
 
     filters: dict[str, list[str]] = {}
@@ -23,8 +23,8 @@ def _parse_filters(pairs: tuple[str, ...]) -> tuple[dict[str, list[str]], tuple[
         if name in ("year_from", "year_to"):
             try:
                 years[0 if name == "year_from" else 1] = whole_number(value, name, YEAR_MIN, YEAR_MAX)
-            except ValueError as exc:
-                raise OneLineUsageError(f"--filter {exc}") from None
+            except NumberError as exc:
+                raise BadUsage(f"--filter {exc}") from None
         elif name in FILTER_FIELDS:
             filters.setdefault(name, []).extend(v for v in value.split(",") if v)
         else:
@@ -36,13 +36,9 @@ def _parse_filters(pairs: tuple[str, ...]) -> tuple[dict[str, list[str]], tuple[
 
 
 def _open_searcher(index_dir: Path, model: str | None):
-    from indexer.build import IndexError_
     from indexer.search import Searcher
 
-    try:
-        return Searcher.open(index_dir, model=model)
-    except IndexError_ as exc:
-        fail(exc)
+    return Searcher.open(index_dir, model=model)
 
 
 @click.command()
@@ -75,13 +71,9 @@ def search(
     import re
 
     flt, years = _parse_filters(filters)
-    from indexer.embedders import ModelLoadError
 
     s = _open_searcher(index_dir, model)
-    try:
-        r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
-    except ModelLoadError as exc:
-        fail(exc)
+    r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
 
     def hit_json(h) -> dict:  # noqa: ANN001
         return {
@@ -136,7 +128,7 @@ def similar(case_id: str, index_dir: Path, model: str | None, limit: int, as_jso
     try:
         sims = s.similar(case_id, limit)
     except KeyError:
-        fail(KeyError(f"no case '{case_id}' in the index; list ids with `caselib search ''`"))
+        raise BadInput(f"no case '{case_id}' in the index; list ids with `caselib search ''`") from None
     if as_json:
         click.echo(
             json.dumps(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from .options import DEFAULT_COLLECTIONS, cases_option, fail, index_option
+from .options import cases_option, collections_option, index_option, require_cases_dir
 
 
 @click.command("export")
@@ -21,9 +20,7 @@ from .options import DEFAULT_COLLECTIONS, cases_option, fail, index_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("release"),
               show_default=True, help="Folder to write into.")  # fmt: skip
 @cases_option
-@click.option("--collections", "collections_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_COLLECTIONS, show_default=True, envvar="CASELIB_COLLECTIONS",
-              help="Folder of collection files (env CASELIB_COLLECTIONS).")  # fmt: skip
+@collections_option
 @index_option
 def export_cmd(
     formats: tuple[str, ...], out_dir: Path, cases_dir: Path, collections_dir: Path, index_dir: Path
@@ -32,8 +29,7 @@ def export_cmd(
     from indexer.export import export_library
     from indexer.opensearch import export_opensearch
 
-    if not cases_dir.is_dir():
-        fail(FileNotFoundError(f"cases folder {cases_dir} does not exist: pass --cases DIR"))
+    require_cases_dir(cases_dir)
     wanted = list(formats) or ["jsonl", "json", "csv"]
     data_formats = [f for f in wanted if f != "opensearch-bulk"]
     if data_formats:
@@ -58,8 +54,5 @@ def restore_cmd(jsonl: Path, cases_dir: Path) -> None:
     """Write case files (and translations) back from a release's cases.jsonl into the cases folder."""
     from indexer.export import restore
 
-    try:
-        n = restore(jsonl, cases_dir)
-    except (ValueError, KeyError, json.JSONDecodeError) as exc:
-        fail(ValueError(f"{jsonl} is not a caselib cases.jsonl release: {exc}"))
+    n = restore(jsonl, cases_dir)
     click.echo(f"{cases_dir}: wrote {n} cases; run `caselib check --cases {cases_dir}` then `caselib index`")

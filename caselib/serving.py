@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import cases_option, fail, index_option, model_option
+from .options import BadInput, cases_option, index_option, model_option
 
 
 @click.command()
@@ -24,23 +24,20 @@ def serve(
     cases_dir: Path, index_dir: Path, model: str | None, host: str, port: int, threads: int, no_index: bool, dev: bool
 ) -> None:
     """Update the index if needed, then serve the web app (waitress) with a warm searcher."""
-    from indexer.build import IndexError_, build_index
-    from indexer.embedders import ModelLoadError, load_embedder
+    from indexer.build import build_index
+    from indexer.embedders import load_embedder
     from indexer.memory import tune_malloc
     from indexer.search import Searcher
 
     tune_malloc()  # before the server's threads exist
-    try:
-        embedder = load_embedder(model)
-        if not no_index:
-            report = build_index(cases_dir, index_dir, embedder=embedder, log=lambda m: click.echo(m, err=True))
-            for p in report.problems:
-                if p.severity == "error":
-                    click.echo(f"skipped: {p}", err=True)
-            click.echo(report.summary(), err=True)
-        searcher = Searcher.open(index_dir, embedder=embedder)
-    except (IndexError_, ModelLoadError) as exc:
-        fail(exc)
+    embedder = load_embedder(model)
+    if not no_index:
+        report = build_index(cases_dir, index_dir, embedder=embedder, log=lambda m: click.echo(m, err=True))
+        for p in report.problems:
+            if p.severity == "error":
+                click.echo(f"skipped: {p}", err=True)
+        click.echo(report.summary(), err=True)
+    searcher = Searcher.open(index_dir, embedder=embedder)
     # the first real visitor should not pay for model start-up or the lazily built name and title tables
     searcher.search("warm up", mode="hybrid")
     searcher.search("")
@@ -49,7 +46,7 @@ def serve(
     try:
         app = create_app({"SEARCHER": searcher, "INDEX_DIR": str(index_dir), "CASES_DIR": str(cases_dir)})
     except ValueError as exc:  # a bad CASELIB_BASE_URL
-        fail(exc)
+        raise BadInput(str(exc)) from None
     click.echo(f"caselib serving {len(searcher.case_ids())} cases on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=True)

@@ -30,6 +30,7 @@ from . import __version__, integrity, vectorcache, vocab
 from .catalog import Reuse, encode_full, reuse_from, write_catalog
 from .chunking import chunk_case
 from .embedders import Embedder, backend_of, default_model, load_embedder
+from .errors import IndexDamagedError, IndexFolderError, IndexLockedError, IndexMissingError  # noqa: F401 (search.py)
 from .keyword import KeywordIndex
 from .loader import LoadResult, load_library, read_case, with_translations
 from .model import Case, Problem
@@ -41,20 +42,8 @@ FORMAT_VERSION = 5
 KEEP_BUILDS = 2
 
 
-class IndexError_(RuntimeError):
-    """An index problem with a message that says how to fix it."""
-
-
-class IndexLockedError(IndexError_):
-    pass
-
-
-class IndexMissingError(IndexError_):
-    pass
-
-
-class IndexDamagedError(IndexMissingError):
-    """A build whose files differ from the checksums in its manifest."""
+# the old name, still imported by indexer/search.py until its split lands; use IndexFolderError
+IndexError_ = IndexFolderError
 
 
 def verify_build(build: Path, index_dir: Path, manifest: dict | None = None) -> None:
@@ -172,7 +161,7 @@ def build_index(
     errors = result.errors(strict)
     report.problems = result.problems
     if strict and errors:
-        raise IndexError_(
+        raise IndexFolderError(
             f"--strict: {len(errors)} problem(s) in the cases; nothing was built. "
             "Fix them (see `caselib check --strict`) or build without --strict to skip those files."
         )
@@ -209,7 +198,7 @@ def build_index(
         report.unchanged = len(cases) - len(changed)
         report.indexed = len(changed)
         if reuse is not None:  # a build swapped in meanwhile may make a reused (body-less) case "changed"
-            cases = [_reload(c) if c.id in changed and reuse.line(c) else c for c in cases]
+            cases = [_reload(c) if c.id in changed and reuse.full_record(c) else c for c in cases]
             # unchanged files whose kept ``related`` links changed: same text and vectors, new records
             cases = [_relink(c) if reuse.stale(c) else c for c in cases]
         if not report.full and not changed and not removed:
@@ -239,7 +228,7 @@ def build_index(
             progress,
             batch_size,
         )
-        write_catalog(tmp, cases, [(reuse.line(c) if reuse else None) or encode_full(c) for c in cases], reuse)
+        write_catalog(tmp, cases, [(reuse.full_record(c) if reuse else None) or encode_full(c) for c in cases], reuse)
         manifest = {
             "format_version": FORMAT_VERSION,
             "schema_version": vocab.schema_version(),
@@ -271,7 +260,7 @@ def build_index(
 def _reload(case: Case) -> Case:
     fresh, problems = read_case(Path(case.path))
     if fresh is None:
-        raise IndexError_(f"{case.path} changed during the build: run `caselib index` again")
+        raise IndexFolderError(f"{case.path} changed during the build: run `caselib index` again")
     return with_translations(replace(fresh, translations=case.translations))
 
 
@@ -279,7 +268,7 @@ def _relink(stand_in: Case) -> Case:
     """The full case behind a reused stand-in, with the ``related`` links the loader kept."""
     fresh = _reload(stand_in)
     if fresh.content_hash != stand_in.content_hash:  # edited since it was read: its index entries would be stale
-        raise IndexError_(f"{stand_in.path} changed during the build: run `caselib index` again")
+        raise IndexFolderError(f"{stand_in.path} changed during the build: run `caselib index` again")
     return replace(fresh, meta=dict(fresh.meta, related=stand_in.related), related_declared=tuple(fresh.related))
 
 

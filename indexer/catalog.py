@@ -157,7 +157,7 @@ class Reuse:
         """The previous build's row of a reused (stand-in) case, else None."""
         return self._rows.get(case.id) if case.body == "" and not case.sections else None
 
-    def line(self, case: Case) -> bytes | None:
+    def full_record(self, case: Case) -> bytes | None:
         """The stored full record of a reused case, as written in the previous build."""
         row = self.row(case)
         if row is None:
@@ -165,7 +165,7 @@ class Reuse:
         a, b = self._doc_spans[row]
         return self._docs[a:b]
 
-    def light_line(self, case: Case) -> bytes | None:
+    def light_record(self, case: Case) -> bytes | None:
         """The stored light record of a reused case."""
         row = self.row(case)
         if row is None:
@@ -198,7 +198,7 @@ def write_catalog(path: Path, cases: list[Case], full_records: list[bytes], reus
     Reused cases' columns are copied from the previous build (``reuse``); others come from the case."""
     prev = reuse.cols if reuse is not None else None
     old_rows = [reuse.row(c) if reuse is not None else None for c in cases]
-    light = [((reuse.light_line(c) if reuse else None) or encode_light(c)) for c in cases]
+    light = [((reuse.light_record(c) if reuse else None) or encode_light(c)) for c in cases]
     keys = ("titles", "titles_original", "start_year", "last_reviewed", "related", "related_shown", "translations")
     cols: dict[str, list] = {k: [] for k in keys}
     cols["lines"] = []

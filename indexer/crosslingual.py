@@ -39,9 +39,9 @@ def _entries() -> list[tuple[tuple[str, ...], str]]:
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from whoosh.lang import stopwords_for_language
+    from .keyword_schema import folded_stopwords
 
-    return frozenset(vocab.fold(w) for lang in ("es", "pt") for w in stopwords_for_language(lang))
+    return folded_stopwords("es", "pt")
 
 
 def english_gloss(query: str) -> str | None:

@@ -25,6 +25,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .errors import ModelLoadError
+
 MINILM = "packaged:all-MiniLM-L6-v2"
 E5_SMALL = "packaged:multilingual-e5-small"
 # the default: both packaged models side by side (``DualEmbedder``; measured in docs/search.md)
@@ -44,10 +46,6 @@ class Embedder(Protocol):
     def encode_query(self, texts: list[str]) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
-
-
-class ModelLoadError(RuntimeError):
-    """The model could not be loaded; the message says what to do."""
 
 
 def packaged_model_path() -> Path:

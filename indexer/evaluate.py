@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .errors import InputFileError
 from .frontmatter import FrontMatterError, safe_load
 
 BEIR_LAYOUT = "expected a BEIR folder: corpus.jsonl, queries.jsonl and qrels/<split>.tsv"
@@ -115,7 +116,7 @@ def evaluate_run(
 
 def _require(path: Path) -> Path:
     if not path.is_file():
-        raise ValueError(f"missing {path}: {BEIR_LAYOUT}")
+        raise InputFileError(f"missing {path}: {BEIR_LAYOUT}")
     return path
 
 
@@ -127,9 +128,9 @@ def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from exc
+                raise InputFileError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from exc
             if not isinstance(row, dict) or "_id" not in row:
-                raise ValueError(f'{path}:{lineno}: expected a JSON object with an "_id"')
+                raise InputFileError(f'{path}:{lineno}: expected a JSON object with an "_id"')
             yield lineno, row
 
 
@@ -159,12 +160,12 @@ def load_beir(
             if not line.strip() or (lineno == 1 and cols[0].strip() == "query-id"):
                 continue
             if len(cols) != 3:
-                raise ValueError(f"{qrels_path}:{lineno}: expected 'query-id<TAB>corpus-id<TAB>score'")
+                raise InputFileError(f"{qrels_path}:{lineno}: expected 'query-id<TAB>corpus-id<TAB>score'")
             qid, docid, score = (c.strip() for c in cols)
             try:
                 grade = int(float(score))
             except ValueError as exc:
-                raise ValueError(f"{qrels_path}:{lineno}: score {score!r} is not a number") from exc
+                raise InputFileError(f"{qrels_path}:{lineno}: score {score!r} is not a number") from exc
             qrels.setdefault(qid, {})[docid] = grade
 
     qrels = {qid: rels for qid, rels in qrels.items() if qid in all_queries}
@@ -202,24 +203,26 @@ def load_judged_queries(path: Path) -> list[dict]:
     """Read a YAML list of ``{"query", "language", "relevant": [case ids]}`` entries.
 
     The list may also sit under a top-level ``queries`` key. Entries are numbered from 1 in
-    errors; any problem raises ``ValueError`` naming the file, the entry and what is wrong.
+    errors; any problem raises ``InputFileError`` naming the file, the entry and what is wrong.
     """
     path = Path(path)
     try:
         data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read judged queries: {exc.strerror or exc}") from exc
+        raise InputFileError(f"{path}: cannot read judged queries: {exc.strerror or exc}") from exc
     except FrontMatterError as exc:
-        raise ValueError(f"{path}:{exc.line}: invalid YAML: {exc}") from exc
+        raise InputFileError(f"{path}:{exc.line}: invalid YAML: {exc}") from exc
     if isinstance(data, dict) and "queries" in data:
         data = data["queries"]
     if not isinstance(data, list) or not data:
-        raise ValueError(f'{path}: expected a non-empty list of judged queries (or a mapping with a "queries" list)')
+        raise InputFileError(
+            f'{path}: expected a non-empty list of judged queries (or a mapping with a "queries" list)'
+        )
     items: list[dict] = []
     for index, entry in enumerate(data, start=1):
         problem = _entry_problem(entry)
         if problem:
-            raise ValueError(f"{path}: entry {index}: {problem}")
+            raise InputFileError(f"{path}: entry {index}: {problem}")
         items.append(
             {
                 **entry,

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import __version__, vocab
 from .collections import collection_files, load_collections
+from .errors import InputFileError
 from .frontmatter import FrontMatterError, dump_yaml, parse_yaml, split
 from .loader import decode_text, inside, load_library, read_limited
 from .model import Case
@@ -232,7 +233,18 @@ def _case_file(front_matter: dict[str, Any], body: str) -> str:
 
 
 def restore(jsonl: Path, cases_dir: Path) -> int:
-    """Write the case files (and translation files) of a JSON Lines release into ``cases_dir``."""
+    """Write the case files (and translation files) of a JSON Lines release into ``cases_dir``.
+
+    A file that is not a caselib ``cases.jsonl`` raises ``InputFileError`` naming it and what is wrong."""
+    try:
+        return _restore(jsonl, cases_dir)
+    except (ValueError, KeyError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+        if isinstance(exc, InputFileError):
+            raise
+        raise InputFileError(f"{jsonl} is not a caselib cases.jsonl release: {exc}") from exc
+
+
+def _restore(jsonl: Path, cases_dir: Path) -> int:
     cases_dir.mkdir(parents=True, exist_ok=True)
     count = 0
     with jsonl.open(encoding="utf-8") as f:
@@ -242,11 +254,11 @@ def restore(jsonl: Path, cases_dir: Path) -> int:
             rec = json.loads(line)
             case_id = rec["id"]
             if not isinstance(case_id, str) or not re.fullmatch(vocab.schema()["properties"]["id"]["pattern"], case_id):
-                raise ValueError(f"{jsonl}: record {count + 1} has an invalid id {case_id!r}")
+                raise ValueError(f"record {count + 1} has an invalid id {case_id!r}")
             (cases_dir / f"{case_id}.md").write_text(_case_file(rec["front_matter"], rec["body"]), encoding="utf-8")
             for t in rec.get("translations", []):
                 if t["language"] not in _languages():
-                    raise ValueError(f"{jsonl}: {case_id} has a translation in unknown language {t['language']!r}")
+                    raise ValueError(f"{case_id} has a translation in unknown language {t['language']!r}")
                 text = _case_file(t["front_matter"], t["body"])
                 (cases_dir / f"{case_id}.{t['language']}.md").write_text(text, encoding="utf-8")
             count += 1

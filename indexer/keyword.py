@@ -1,9 +1,8 @@
 """The keyword index: Whoosh (the ``whoosh-reloaded`` fork, pinned) behind a small build/open/search API.
 
-Text fields are analysed per language (English, Spanish, Portuguese Snowball stemming via
-PyStemmer, with stop words) and folded (``policia`` matches ``policía``). Facets are keyword
-fields so filters apply inside Whoosh before ranking. A ``spell`` field feeds "did you mean".
-Nothing outside this module imports Whoosh.
+What a case's Whoosh document holds (fields, weights, analysers) is in ``keyword_schema.py``; the
+BM25F weights precomputed for plain queries in ``terms.py``; did-you-mean in ``speller.py``. Only
+``keyword.py``, ``keyword_schema.py`` and ``terms.py`` import Whoosh (tests/test_boundaries.py).
 """
 
 from __future__ import annotations
@@ -13,74 +12,38 @@ import os
 import re
 import shutil
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from math import log
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import Stemmer
-from whoosh import fields, index, qparser, scoring
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.lang import stopwords_for_language
+from whoosh import index, qparser, scoring
 from whoosh.query import And, NullQuery, NumericRange, Or, Term
-from whoosh.support.charset import accent_map
 
 from . import terms as _terms
-from .chunking import plain
+from .keyword_schema import (  # noqa: F401 - FACET_FIELDS, LANGS, analyzer, folded_stopwords: imported from here too
+    BOOSTS,
+    FACET_FIELDS,
+    K1,
+    LANGS,
+    MATRIX_BOOSTS,
+    MATRIX_FIELDS,
+    MAX_SEGMENTS,
+    SPELL,
+    TEXT_FIELDS,
+    B,
+    all_stopwords,
+    analyzer,
+    document,
+    folded_stopwords,
+    make_schema,
+)
 from .model import Case
 from .vocab import fold
-
-LANGS = ("en", "es", "pt")
-_STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese"}
-FACET_FIELDS = (
-    "pillars",
-    "countries",
-    "themes",
-    "institution_type",
-    "evidence_stage",
-    "evidence_rating",
-    "status",
-    "channel",
-    "language",
-    "scale",
-    "problems",
-    "target_population",
-    "setting",
-    "translation",
-)
-# Field weights. The title is also part of the body text, so its own field only adds a little;
-# measured on CISI (docs/search.md): title 0.5 -> nDCG@10 0.380, 1.0 -> 0.349, 3.0 -> 0.25.
-# Every text goes to the field of its own language (``title_pt`` for a Portuguese title, ``body_es``
-# for a Spanish body), analysed by that language's analyser; ``title`` is the English title.
-BOOSTS = {
-    "title": 0.5,
-    "title_es": 1.0,
-    "title_pt": 1.0,
-    "title_original": 1.0,  # an original title in a language without its own analyser
-    "summary_en": 1.0,
-    "summary_es": 1.0,
-    "summary_pt": 1.0,
-    "body_en": 1.0,
-    "body_es": 1.0,
-    "body_pt": 1.0,
-    "institution": 1.0,
-    "partners": 0.5,
-}
-TEXT_FIELDS = tuple(BOOSTS)
-SPELL = "spell"
-# fields of the keyword matrix: the scored text fields, and the spelling field's postings (weight 0),
-# used to count co-occurring words for "did you mean"
-MATRIX_FIELDS = (*TEXT_FIELDS, SPELL)
-MATRIX_BOOSTS = {**BOOSTS, SPELL: 0.0}
-B, K1 = 0.75, 1.2
-MAX_SEGMENTS = 12  # incremental updates add segments; past this many, the next update merges them
-# Writers use compound=False: Whoosh reads a sub-file of a compound segment through BytesIO, i.e.
-# copies the segment's postings into memory when a searcher opens (53 MB at 10,000 cases, 10x that
-# at 100,000); separate files are read from the page cache instead.
 
 
 class LuceneBM25F(scoring.BM25F):
@@ -96,167 +59,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 QUERY_SYNTAX = re.compile(r'"|\b(AND|OR|NOT)\b|(^|\s)[+-]\w')
 
 
-class _Stem:
-    """Picklable Snowball stemmer (Whoosh pickles the schema with its analyzers)."""
-
-    def __init__(self, lang: str):
-        self.lang = lang
-        self._stem = Stemmer.Stemmer(_STEMMERS[lang]).stemWord
-
-    def __call__(self, word: str) -> str:
-        return self._stem(word)
-
-    def __getstate__(self) -> dict:
-        return {"lang": self.lang}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["lang"])
-
-
-@cache
-def analyzer(lang: str):
-    """Tokenise, lowercase, drop stop words, stem (Snowball), fold accents."""
-    stops = frozenset(stopwords_for_language(lang)) | frozenset(fold(w) for w in stopwords_for_language(lang))
-    return (
-        RegexTokenizer(r"\w+(?:[-']\w+)*")
-        | LowercaseFilter()
-        | StopFilter(stoplist=stops, minsize=1)
-        | StemFilter(stemfn=_Stem(lang), cachesize=50000)
-        | CharsetFilter(accent_map)
-    )
-
-
-@cache
-def all_stopwords() -> frozenset[str]:
-    """Stop words of every indexed language, folded."""
-    return frozenset(fold(w) for lang in LANGS for w in stopwords_for_language(lang))
-
-
-@cache
-def folding_analyzer():
-    """Names: tokenise, lowercase, fold accents, drop stop words of any language; no stemming."""
-    return spelling_analyzer() | StopFilter(stoplist=all_stopwords(), minsize=1)
-
-
-@cache
-def spelling_analyzer():
-    """The spelling field: every word, folded."""
-    return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
-
-
-def make_schema() -> fields.Schema:
-    text = {
-        "title": fields.TEXT(analyzer=analyzer("en"), field_boost=BOOSTS["title"]),
-        "title_original": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["title_original"]),
-        "institution": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["institution"]),
-        "partners": fields.TEXT(analyzer=folding_analyzer(), field_boost=BOOSTS["partners"]),
-        "spell": fields.TEXT(analyzer=spelling_analyzer(), spelling=True),
-    }
-    for lang in LANGS[1:]:
-        text[f"title_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"title_{lang}"])
-    for lang in LANGS:
-        text[f"summary_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"summary_{lang}"])
-        text[f"body_{lang}"] = fields.TEXT(analyzer=analyzer(lang), field_boost=BOOSTS[f"body_{lang}"])
-    facets = {name: fields.KEYWORD(commas=True, lowercase=False) for name in FACET_FIELDS}
-    return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        start_year=fields.NUMERIC(int, sortable=True),
-        **text,
-        **facets,
-    )
-
-
-_URL = re.compile(r"https?://\S+")
-
-
-def _texts(value: Any) -> list[str]:
-    """Every text inside a front-matter value (the token not-documented left out)."""
-    if isinstance(value, str):
-        return [] if value in ("not-documented", "not-reported", "none", "not examined") else [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _texts(v)]
-    return []
-
-
-def texts_by_language(case: Case) -> list[tuple[str, str, str]]:
-    """(kind, language, text) of every text of a case and of its translations: kind is title, summary or body.
-
-    The English title is ``title``/``en``; the original title is in the case's language; each
-    summary is in the language it is keyed by; the body is in the case's language and starts
-    with the title in that language (the title also counts as body text: BM25 saturation). The
-    original's front-matter free texts (mechanism, evidence rationale, resources, evaluation texts)
-    are in the case's language, like its body; each translation's title, summary, texts and
-    sections are in its language."""
-    lang = case.language
-    m = case.meta
-    ev = m.get("evidence") or {}
-    out = [("title", "en", case.title)]
-    if case.title_original:
-        out.append(("title", lang, case.title_original))
-    out.extend(("summary", slang, text) for slang, text in case.summary.items() if text)
-    out.append(("body", lang, f"{case.title_original or case.title}\n{plain(case.body)}"))
-    fields = _texts([m.get("mechanism"), ev.get("rationale") or ev.get("notes"), m.get("resources")])
-    fields += _texts(
-        [
-            {k: e.get(k) for k in ("comparison", "displacement", "outcomes")}
-            for e in (m.get("evaluations") or [])
-            if isinstance(e, dict)
-        ]
-    )
-    if fields:
-        out.append(("body", lang, "\n".join(fields)))
-    for tr in case.translations:
-        if not tr.meta:
-            continue
-        tm = tr.meta
-        if tr.title:
-            out.append(("title", tr.language, tr.title))
-        if tr.summary:
-            out.append(("summary", tr.language, tr.summary))
-        texts = [
-            tr.title,
-            *_texts([tm.get("mechanism"), tm.get("evidence"), tm.get("resources"), tm.get("evaluations")]),
-        ]
-        texts += [f"{s.heading}\n{plain(s.text)}" for s in tr.sections]
-        out.append(("body", tr.language, "\n".join(t for t in texts if t)))
-    return out
-
-
-def _field(kind: str, lang: str) -> str:
-    """The index field of a text of ``kind`` in ``lang`` (languages without an analyser: folded, unstemmed)."""
-    if kind == "title":
-        return "title" if lang == "en" else f"title_{lang}" if lang in LANGS else "title_original"
-    return f"{kind}_{lang if lang in LANGS else 'en'}"
-
-
-def document(case: Case) -> dict[str, Any]:
-    """The Whoosh document of one case: every version's text in the fields of its language."""
-    m = case.meta
-    inst = m.get("institution") or {}
-    doc: dict[str, Any] = {
-        "id": case.id,
-        "start_year": case.start_year,
-        "institution": " ".join(filter(None, [inst.get("name"), inst.get("name_original")])),
-        "partners": " ".join(m.get("partners") or []),
-    }
-    spell = [case.title, case.title_original or ""]
-    for kind, lang, text in texts_by_language(case):
-        name = _field(kind, lang)
-        doc[name] = f"{doc[name]}\n{text}" if doc.get(name) else text
-        spell.append(text)
-    doc["spell"] = _URL.sub(" ", " ".join(spell))  # words of addresses are no spelling authority
-    for name, values in case.facet_values().items():
-        doc[name] = ",".join(values)
-    return doc
-
-
 @dataclass
 class KeywordHits:
     ids: list[str]  # ranked
     scores: list[float]
-    total: int
 
 
 TERMS = "terms"  # sub-folder of the precomputed BM25F matrix (``terms.py``)
@@ -273,6 +79,8 @@ class KeywordIndex:
         self.path = path
         self._ix = ix
         self._searcher = ix.searcher(weighting=LuceneBM25F(B=B, K1=K1))
+        # closed with the object: a Searcher that moved to a new build drops its old KeywordIndex
+        self._closer = weakref.finalize(self, _close_all, self._searcher, ix)
         # Whoosh's readers seek and read shared file objects: concurrent use from the web server's
         # threads returned corrupt postings (zlib/unpickling errors, issue #8). Whoosh is pure
         # Python under the GIL, so one lock costs no parallelism.
@@ -351,8 +159,8 @@ class KeywordIndex:
             raise OSError(f"keyword index at {path} is missing or damaged: {exc}") from exc
 
     def close(self) -> None:
-        self._searcher.close()
-        self._ix.close()
+        """Close the Whoosh searcher and index now (otherwise done when the object is collected)."""
+        self._closer()
 
     # --- searching --------------------------------------------------------------
     def parse(self, query: str):
@@ -428,14 +236,13 @@ class KeywordIndex:
     ) -> KeywordHits:
         q = self.parse(query)
         if q is None:
-            return KeywordHits([], [], 0)
+            return KeywordHits([], [])
         with self._lock:
             results = self._searcher.search(q, filter=self.filter_query(filters, years), limit=limit)
             docnum_ids = self._docnum_ids()
             ids = [docnum_ids[docnum] for _, docnum in results.top_n]
             scores = [float(score) for score, _ in results.top_n]
-            total = len(results) if limit is None else results.estimated_length()
-        return KeywordHits(ids, scores, total)
+        return KeywordHits(ids, scores)
 
     @staticmethod
     def filter_query(filters: dict[str, list[str]] | None, years: tuple[int | None, int | None] = (None, None)):
@@ -452,97 +259,25 @@ class KeywordIndex:
         return self.terms.df(SPELL, fold(word)) > 0
 
     def suggest(self, query: str) -> str | None:
-        """A corrected query when some words are misspelt and a close known word exists.
+        """A corrected query when some words are misspelt and a close known word exists (``speller``)."""
+        from .speller import did_you_mean
 
-        A word is corrected only when the library does not know it and it is not a real word of
-        Spanish, Portuguese or English (``speller``): ``maras``, ``mujeres`` or ``milícias`` are
-        never "corrected". Such words (4+ letters, not stop words) get up to 4 close library words
-        from Whoosh's corrector; among the combinations, the one whose words occur together in
-        most cases wins (counted on the spelling postings of the keyword matrix), preferring words
-        of the query's language. The rest of the query is kept as typed (accents, ``¿``, ``?``),
-        and a corrected word takes the library's most common accented spelling."""
-        from . import speller
+        return did_you_mean(self, query)
 
-        spans = list(_WORD.finditer(query))[:12]
-        if not spans:
-            return None
-        words = [m.group() for m in spans]
-        lang = speller.query_language(words)
-        options: list[list[str]] = []
-        changed = False
-        for word in words:
-            folded = fold(word)
-            if (
-                len(folded) >= 4
-                and not folded.isdigit()
-                and folded not in all_stopwords()
-                and not self.knows(folded)
-                and not speller.is_real(folded)
-            ):
-                with self._lock:
-                    # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
-                    found = self._searcher.corrector(SPELL).suggest(folded, limit=8, maxdist=2, prefix=1)
-                # Whoosh still lists words of cases deleted by incremental updates: keep live ones
-                found = [w for w in found if self.knows(w)][:4]
-                if found:  # Whoosh orders them by frequency only: the query's language, then the closest first
-                    options.append(
-                        sorted(found, key=lambda w, f=folded: (lang not in speller.zipf(w), edit_distance(f, w)))
-                    )
-                    changed = True
-                    continue
-            options.append([folded])
-        if not changed:
-            return None
-        combos: list[list[str]] = [[]]
-        for opts in options:
-            combos = [c + [o] for c in combos for o in opts][:64]
-        folded_words = [fold(w) for w in words]
+    def close_words(self, folded: str, limit: int = 8) -> list[str]:
+        """Up to ``limit`` library words within two edits of ``folded``, most frequent first (Whoosh's corrector)."""
+        with self._lock:
+            # prefix=1: most misspellings keep the first letter, and it makes the walk ~10x cheaper
+            return self._searcher.corrector(SPELL).suggest(folded, limit=limit, maxdist=2, prefix=1)
 
-        def rank(i: int) -> tuple:
-            together = self._cooccur(combos[i])
-            edits = sum(edit_distance(a, b) for a, b in zip(folded_words, combos[i], strict=False))
-            # how common the corrections are in the query's language ("police" is rare in Spanish, "policía" common)
-            in_lang = sum(
-                speller.zipf(w).get(lang, 0.0) for w, f in zip(combos[i], folded_words, strict=False) if w != f
-            )
-            # words found together first; then the fewest edits; then words of the query's language;
-            # then the most cases; then the corrector's order
-            return (together > 0, -edits, in_lang, together, -i)
-
-        best = combos[max(range(len(combos)), key=rank)]
-        out, pos = [], 0
-        for m, word, b in zip(spans, words, best, strict=True):
-            out.append(query[pos : m.start()])
-            out.append(word if fold(word) == b else self._forms.get(b, b))
-            pos = m.end()
-        out.append(query[pos:])
-        return "".join(out)
-
-    def _cooccur(self, words: list[str]) -> int:
-        """How many cases contain every one of ``words`` (stop words aside)."""
-        lists = sorted((self.terms.docs(SPELL, w) for w in set(words) if w not in all_stopwords()), key=len)
-        if not lists:
-            return 0
-        common = lists[0]
-        for other in lists[1:]:
-            if not len(common):
-                break
-            common = np.intersect1d(common, other, assume_unique=True)
-        return len(common)
+    def accented(self, folded: str) -> str:
+        """The library's most common accented spelling of a folded word (the word itself if none)."""
+        return self._forms.get(folded, folded)
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions (optimal string alignment)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
+def _close_all(*closables: Any) -> None:
+    for c in closables:
+        c.close()
 
 
 def _link(src: str, dst: str) -> None:

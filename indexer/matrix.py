@@ -21,6 +21,7 @@ VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
     "themes": ("themes", EVIDENCE),
     "countries": ("countries", ("pillars",)),
 }
+MATRIX_VIEWS = VIEWS  # the name the web app imports (indexer.PUBLIC)
 
 
 @dataclass(frozen=True)

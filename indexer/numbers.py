@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import CaselibError
 from .i18n import N_
 
 MAX_DIGITS = 9
@@ -18,18 +19,18 @@ _DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
 
 
 # The messages of NumberError by code, in English; the web app shows them translated.
-MESSAGES = {
+NUMBER_MESSAGES = {
     "not_whole": N_("{name} '{value}' is not a whole number (digits 0-9): use {lo}–{hi}"),
     "out_of_range": N_("{name} {value} is out of range ({lo}–{hi})"),
 }
 
 
-class NumberError(ValueError):
+class NumberError(CaselibError, ValueError):
     """Text that is not a whole number in the allowed range; the message names the field and the range
     (``code`` and ``params`` let a caller say it in another language)."""
 
     def __init__(self, code: str, **params: Any):
-        super().__init__(MESSAGES[code].format(**params))
+        super().__init__(NUMBER_MESSAGES[code].format(**params))
         self.code, self.params = code, params
 
 

@@ -92,41 +92,17 @@ def read_translation(path: Path, shown: str, text: str, digest: str) -> tuple[Tr
             )
     if lang not in LANGUAGES:
         problems.append(problem(shown, 1, "", "translation_language_name", language=lang))
+
+    def at_field(name: str, code: str, **params: object) -> None:
+        problems.append(problem(shown, doc.line((name,)), name, code, **params))
+
     if isinstance(m.get("translation_of"), str) and m["translation_of"] != case_id:
-        problems.append(
-            problem(
-                shown,
-                doc.line(("translation_of",)),
-                "translation_of",
-                "translation_of_mismatch",
-                value=m["translation_of"],
-                file=path.name,
-                id=case_id,
-            )
-        )
+        at_field("translation_of", "translation_of_mismatch", value=m["translation_of"], file=path.name, id=case_id)
     if isinstance(m.get("language"), str) and m["language"] != lang:
-        problems.append(
-            problem(
-                shown,
-                doc.line(("language",)),
-                "language",
-                "translation_language_mismatch",
-                value=m["language"],
-                language=lang,
-            )
-        )
+        at_field("language", "translation_language_mismatch", value=m["language"], language=lang)
     summary = m.get("summary")
     if isinstance(summary, str) and len(summary.split()) > SUMMARY_MAX_WORDS:
-        problems.append(
-            problem(
-                shown,
-                doc.line(("summary",)),
-                "summary",
-                "summary_too_long",
-                n=len(summary.split()),
-                max=SUMMARY_MAX_WORDS,
-            )
-        )
+        at_field("summary", "summary_too_long", n=len(summary.split()), max=SUMMARY_MAX_WORDS)
     sections = parse_sections(body, body_line)
     if m.get("status") == "complete" and not sections:
         problems.append(problem(shown, body_line, "body", "translation_complete_no_sections"))

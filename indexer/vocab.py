@@ -24,20 +24,22 @@ SECTIONS: list[tuple[str, dict[str, str]]] = [
     ("sources", {"en": "Sources", "es": "Fuentes", "pt": "Fontes"}),
 ]
 
-# Facet name -> vocabulary key (for labels).
+# Facet (and filter) name -> the vocabulary of its labels, in the order the results page shows them.
+# The keyword index's facet fields are these (keyword.FACET_FIELDS).
 FACET_VOCAB = {
+    "problems": "problems",
     "pillars": "pillars",
     "themes": "themes",
+    "target_population": "target_population",
+    "setting": "setting",
+    "countries": "countries",
     "institution_type": "institution_type",
+    "scale": "scale",
     "evidence_stage": "evidence_stage",
     "evidence_rating": "evidence_rating",
     "status": "status",
     "channel": "channel",
     "language": "language",
-    "scale": "scale",
-    "problems": "problems",
-    "target_population": "target_population",
-    "setting": "setting",
     "translation": "language",  # languages a case can be read in (original and translations)
 }
 

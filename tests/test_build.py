@@ -15,9 +15,6 @@ from click.testing import CliRunner
 
 from caselib.cli import main
 from indexer.build import (
-    IndexError_,
-    IndexLockedError,
-    IndexMissingError,
     build_index,
     build_lock,
     current_build,
@@ -25,6 +22,7 @@ from indexer.build import (
 )
 from indexer.chunking import chunk_case
 from indexer.embedders import HashEmbedder
+from indexer.errors import IndexFolderError, IndexLockedError, IndexMissingError
 from indexer.loader import read_case
 from indexer.search import IndexMismatchError, Searcher
 
@@ -237,7 +235,7 @@ def test_first_build_without_valid_cases(tmp_path, ix, content):
         (d / "broken-case.md").write_text(BROKEN, encoding="utf-8")
     try:
         report = build(d, ix)
-    except IndexError_ as exc:  # refusing with a message that says what to do is fine too
+    except IndexFolderError as exc:  # refusing with a message that says what to do is fine too
         assert "case" in str(exc)
         return
     assert report.indexed == 0 and report.skipped == int(content == "only-invalid")
@@ -259,7 +257,7 @@ def test_deleting_every_case_leaves_an_empty_index(lib, ix):
 
 def test_strict_refuses_to_build(lib, ix):
     (lib / "broken-case.md").write_text(BROKEN, encoding="utf-8")
-    with pytest.raises(IndexError_, match="--strict"):
+    with pytest.raises(IndexFolderError, match="--strict"):
         build(lib, ix, strict=True)
     assert current_build(ix) is None
 

@@ -217,7 +217,7 @@ def test_templates_hold_no_text_outside_the_catalog(path):
 
 
 # Calls in the web app whose message reaches the user: their text must come from the catalog.
-USER_FACING = {"BadRequest", "abort"}
+USER_FACING = {"BadQuery", "abort"}
 
 
 def test_python_user_messages_go_through_the_catalog():

@@ -23,9 +23,9 @@ from indexer.collections import (
     collection_files,
     load_collections,
     read_collection,
-    saved_search_text,
 )
 from webapp import create_app
+from webapp.saved_search import saved_search_text
 
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / "collections"

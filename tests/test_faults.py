@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from indexer.build import IndexError_, build_index, current_build
+from indexer.build import build_index, current_build
 from indexer.embedders import HashEmbedder
+from indexer.errors import IndexFolderError
 from indexer.search import Searcher
 from webapp import create_app
 
@@ -107,7 +108,7 @@ def _empty_manifest(build: Path) -> None:
 def test_damaged_index_is_refused_with_a_rebuild_hint_and_served_as_503(lib, ix, damage):
     build_index(lib, ix, embedder=EMB, log=quiet, progress=False)
     damage(current_build(ix))
-    with pytest.raises(IndexError_) as exc:
+    with pytest.raises(IndexFolderError) as exc:
         Searcher.open(ix, embedder=EMB)
     assert "caselib index" in str(exc.value)
 

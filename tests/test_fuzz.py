@@ -3,7 +3,8 @@
 No input may raise anything but ``FrontMatterError`` from ``split``/``parse_yaml``; ``validate`` and
 ``read_case`` always return problems; ``Searcher.search`` (three modes) and ``/api/search`` never
 raise and never answer 5xx. Under `make fuzz` the search examples add up to ``SEARCH_EXAMPLES``
-(>= 10,000); every other run draws a tenth of each budget (tests/fuzzing.py).
+(>= 10,000); other runs draw a tenth (`make test`) or a fiftieth (plain pytest) of each budget
+(tests/fuzzing.py).
 """
 
 from __future__ import annotations

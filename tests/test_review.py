@@ -236,6 +236,8 @@ def test_reviewers_recommend_and_editors_decide_with_audit_entries(app, site):
     assert all(e.at.tzinfo is not None for e in entries)
     (note,) = store.get(sub.id).comments
     assert note.public is False and note.author == "Rita Reviewer"
+    audit_page = client.get("/review/audit?lang=es").text
+    assert "En espera de revisión → Recomendado" in audit_page  # statuses in the reader's language
 
 
 def test_editor_approves_and_the_running_site_shows_the_case(app, site):
@@ -413,3 +415,22 @@ def test_with_smtp_submitters_and_reviewers_are_notified(site, smtp):
     msg = email.message_from_bytes(mail.content, policy=email.policy.default)
     assert "cambios" in msg["Subject"].lower()  # the submitter's language
     assert "Falta la fuente de la evaluación." in msg.get_content()
+
+
+def test_an_api_submission_notifies_reviewers_and_sends_the_submitter_the_tracking_link(site, smtp):
+    from test_submit import api_case
+
+    url, received = smtp
+    app = make_app(site, SMTP_URL=url, BASE_URL="https://cases.example.org")
+    users(site["store"])
+    payload = api_case()
+    payload["submitter"] = {"institution": "Policía Nacional", "email": "oficina@example.org"}
+    r = app.test_client().post("/api/submissions?lang=pt", json=payload)
+    assert r.status_code == 201, r.get_json()
+    tracking = r.get_json()["tracking_url"]
+    by_rcpt = {tuple(sorted(m.rcpt_tos)): m for m in received}
+    assert set(by_rcpt) == {("ed@oas.example", "rev@oas.example"), ("oficina@example.org",)}
+    import email
+
+    mine = email.message_from_bytes(by_rcpt[("oficina@example.org",)].content, policy=email.policy.default)
+    assert tracking in mine.get_content() and "Recebemos" in mine["Subject"]  # the submitter's language

@@ -36,6 +36,7 @@ OPERATIONS = [
     "GET /api/collections",
     "GET /api/collections/{collection_id}",
     "GET /api/compare",
+    "GET /api/map",
     # random JSON objects: nearly all answer 422 with the validator's problems, never 5xx
     "POST /api/submissions",
 ]

@@ -97,13 +97,13 @@ def test_incremental_matrix_equals_a_full_build(tmp_path, library, build):
 
 
 def test_damaged_matrix_is_reported(tmp_path, library, build, hash_embedder):
-    from indexer.build import IndexError_
+    from indexer.errors import IndexFolderError
     from indexer.search import Searcher
 
     ix = tmp_path / "ix"
     build(library, ix)
     (current_build(ix) / "keyword" / "terms" / "ids.json").write_text('["not-a-case"]')
-    with pytest.raises(IndexError_, match="rebuild"):
+    with pytest.raises(IndexFolderError, match="rebuild"):
         Searcher.open(ix, embedder=hash_embedder)
 
 
@@ -115,7 +115,7 @@ def test_files_are_listed(hash_index):
 
 
 def test_edit_distance():
-    from indexer.keyword import edit_distance
+    from indexer.speller import edit_distance
 
     assert edit_distance("homocide", "homicide") == 1
     assert edit_distance("homocide", "homicides") == 2
@@ -130,11 +130,13 @@ def test_suggestions_never_correct_stop_words(hash_searcher):
 
 
 def test_cooccurrence_counts_cases_with_every_word(hash_index):
+    from indexer.speller import cooccurring
+
     kw = KeywordIndex.open(current_build(hash_index) / "keyword")
     try:
         both = set(kw.terms.docs("spell", "community")) & set(kw.terms.docs("spell", "policing"))
-        assert both and kw._cooccur(["community", "policing"]) == len(both)
-        assert kw._cooccur(["community", "zzzzunknown"]) == 0
+        assert both and cooccurring(kw, ["community", "policing"]) == len(both)
+        assert cooccurring(kw, ["community", "zzzzunknown"]) == 0
         assert kw.knows("Policía") and not kw.knows("zzzzunknown")
     finally:
         kw.close()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, has_request_context, request
 from flask_wtf.csrf import CSRFProtect
 
-from indexer.search import Searcher
+from indexer import Searcher
 
 from . import i18n
 

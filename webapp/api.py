@@ -8,11 +8,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from indexer import __version__, messages
-from indexer.model import ERROR, Problem
-from indexer.search import FILTER_FIELDS, MODES, SORTS
+from indexer import ERROR, FILTER_FIELDS, MODES, SORTS, Problem, __version__, messages
 
-from . import atlas, community, data, get_searcher, i18n
+from . import atlas, community, data, get_searcher, i18n, review
 from .state import SearchState, _int, whole
 
 bp = Blueprint("api", __name__)
@@ -204,6 +202,7 @@ def submission_create():
         note=_text(payload.get("note"))[:5000],
     )
     tracking = url_for("submit.track", token=token, _external=True)
+    review.notify(sub, "submitted", tracking)  # e-mail only when CASELIB_SMTP_URL is set
     answer = {
         "id": sub.id,
         "case_id": case_id,

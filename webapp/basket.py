@@ -21,7 +21,7 @@ from indexer.template import slugify
 from . import data, exports, get_searcher, i18n, render
 from .collections_web import case_summary
 from .community import _lang, bp
-from .state import BadRequest
+from .state import BadQuery
 
 MAX_CASES = 50
 MAX_NOTE = 2_000
@@ -33,7 +33,7 @@ def parse(args: MultiDict) -> tuple[list[str], dict[str, str], str]:
     ids = [v.strip() for raw in args.getlist("ids") for v in raw.split(",") if v.strip()]
     ids = [i for i in dict.fromkeys(ids) if data.valid_id(i)]
     if len(ids) > MAX_CASES:
-        raise BadRequest(i18n.gettext("A collection built here holds at most {n} cases.", n=MAX_CASES))
+        raise BadQuery(i18n.gettext("A collection built here holds at most {n} cases.", n=MAX_CASES))
     notes = {i: str(args.get(f"note.{i}", "")).replace("\r\n", "\n").strip()[:MAX_NOTE] for i in ids}
     title = " ".join(str(args.get("title", "")).split())[:MAX_TITLE]
     return ids, notes, title

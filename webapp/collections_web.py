@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request, url_for
 
-from indexer import vocab
-from indexer.collections import Collection, collection_files, load_collections, saved_search_text
+from indexer import Collection, collection_files, load_collections, vocab
 
 from . import data, get_searcher, i18n, render
 from .community import _lang, bp
+from .saved_search import saved_search_text
 from .state import SearchState
 
 COMPARE_MIN, COMPARE_MAX = 2, 4

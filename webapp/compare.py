@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from . import data, get_searcher, i18n, render
 from .collections_web import COMPARE_MAX, COMPARE_MIN
 from .community import _lang, bp
-from .state import BadRequest
+from .state import BadQuery
 
 EXCERPT_WORDS = 70
 
@@ -24,7 +24,7 @@ def parse_ids(args: MultiDict) -> list[str]:
     ids = [v.strip() for raw in args.getlist("ids") for v in raw.split(",") if v.strip()]
     ids = list(dict.fromkeys(ids))
     if len(ids) > COMPARE_MAX:
-        raise BadRequest(
+        raise BadQuery(
             i18n.gettext("Choose from {lo} to {hi} cases to compare; this link names {n}.", lo=2, hi=4, n=len(ids))
         )
     return ids

@@ -7,32 +7,12 @@ from typing import Any
 
 from flask import abort, current_app, request, url_for
 
-from indexer import vocab
-from indexer.chunking import SUMMARY_HEADINGS
-from indexer.keyword import FACET_FIELDS
-from indexer.search import LRU
-from indexer.versions import localize_record
+from indexer import FILTER_FIELDS, LRU, SUMMARY_HEADINGS, localize_record, vocab
 
 from . import get_searcher, i18n, render
 from .state import SearchState
 
 ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-FACET_ORDER = (
-    "problems",
-    "pillars",
-    "themes",
-    "target_population",
-    "setting",
-    "countries",
-    "institution_type",
-    "scale",
-    "evidence_stage",
-    "evidence_rating",
-    "status",
-    "channel",
-    "language",
-    "translation",
-)
 
 
 def valid_id(case_id: str) -> bool:
@@ -45,7 +25,7 @@ def not_found(case_id: str) -> str:
 
 
 def labelled(field: str, values: list[str], lang: str) -> list[dict[str, str]]:
-    key = "countries" if field == "countries" else vocab.FACET_VOCAB.get(field, field)
+    key = vocab.FACET_VOCAB.get(field, field)
     return [{"value": v, "label": vocab.label(key, v, lang)} for v in values]
 
 
@@ -136,7 +116,7 @@ def search_data(state: SearchState, lang: str) -> dict[str, Any]:
 def _search_data(searcher, state: SearchState, lang: str) -> dict[str, Any]:
     result = searcher.search(**state.search_kwargs(), lang=lang)
     facets = []
-    for name in FACET_ORDER:
+    for name in FILTER_FIELDS:
         counts = result.facets.get(name, {})
         if not counts:
             continue
@@ -146,7 +126,7 @@ def _search_data(searcher, state: SearchState, lang: str) -> dict[str, Any]:
                 "values": [
                     {
                         "value": v,
-                        "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
+                        "label": vocab.label(vocab.FACET_VOCAB[name], v, lang),
                         "count": c,
                         "active": state.is_active(name, v),
                         "toggle_url": state.toggled(name, v).url(lang),
@@ -159,7 +139,7 @@ def _search_data(searcher, state: SearchState, lang: str) -> dict[str, Any]:
         {
             "field": f,
             "value": v,
-            "label": vocab.label("countries" if f == "countries" else vocab.FACET_VOCAB[f], v, lang),
+            "label": vocab.label(vocab.FACET_VOCAB[f], v, lang),
             "remove_url": state.toggled(f, v).url(lang),
         }
         for f, vs in state.filters.items()
@@ -364,10 +344,10 @@ def facets_data(state: SearchState, lang: str) -> dict[str, Any]:
         name: [
             {
                 "value": v,
-                "label": vocab.label("countries" if name == "countries" else vocab.FACET_VOCAB[name], v, lang),
+                "label": vocab.label(vocab.FACET_VOCAB[name], v, lang),
                 "count": c,
             }
             for v, c in counts.get(name, {}).items()
         ]
-        for name in FACET_FIELDS
+        for name in FILTER_FIELDS
     }

@@ -12,11 +12,11 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
-from indexer.build import IndexError_
+from indexer import IndexFolderError
 
 from .i18n import N_, gettext
 from .portal import PortalUnavailable
-from .state import BadRequest
+from .state import BadQuery
 
 # The message shown for a status when the code raising it gave none of its own.
 STATUS_MESSAGES = {
@@ -56,7 +56,7 @@ def _respond(status: int, code: str, message: str):
 VERIFY_EVERY = 10.0  # seconds: unexpected errors re-check the index at most this often
 
 
-def _index_damage() -> IndexError_ | None:
+def _index_damage() -> IndexFolderError | None:
     """After an unexpected error: the opened build's damage, if its files no longer match their checksums."""
     app = current_app
     searcher = app.config.get("SEARCHER") or app.extensions.get("caselib.searcher")
@@ -69,19 +69,19 @@ def _index_damage() -> IndexError_ | None:
     try:
         searcher.verify()
         found = None
-    except IndexError_ as exc:
+    except IndexFolderError as exc:
         found = exc
     app.extensions["caselib.verified"] = (searcher.build_id, now, found)
     return found
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(BadRequest)
-    def bad_request(exc: BadRequest):
+    @app.errorhandler(BadQuery)
+    def bad_request(exc: BadQuery):
         return _respond(400, "bad_request", str(exc))  # raised with a translated message
 
-    @app.errorhandler(IndexError_)
-    def index_problem(exc: IndexError_):
+    @app.errorhandler(IndexFolderError)
+    def index_problem(exc: IndexFolderError):
         app.logger.error("index problem: %s", exc)
         return _respond(503, "index_unavailable", status_message(503))
 

@@ -10,11 +10,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from indexer import vocab
-from indexer.export import write_csv
-from indexer.matrix import VIEWS, Matrix, matrix, shade
-from indexer.regions import SUBREGIONS, region_name
-from indexer.search import FILTER_FIELDS
+from indexer import FILTER_FIELDS, SUBREGIONS, Matrix, matrix, region_name, shade, vocab, write_csv
+from indexer import MATRIX_VIEWS as VIEWS
 
 from . import get_searcher, i18n, render
 from .i18n import N_

@@ -7,8 +7,7 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from indexer import vocab
-from indexer.keyword import FACET_FIELDS
+from indexer import FILTER_FIELDS, vocab
 
 from . import data, feeds, get_searcher, i18n, render
 from .state import SearchState
@@ -84,7 +83,7 @@ def _meta(case_id: str) -> dict:
 
 @bp.get("/browse/<field>")
 def browse(field: str):
-    if field not in FACET_FIELDS:
+    if field not in FILTER_FIELDS:
         abort(404, description=i18n.gettext("Cases cannot be browsed by “{field}”.", field=field[:40]))
     lang = _lang()
     counts = get_searcher().facets().get(field, {})

@@ -51,10 +51,6 @@ def markdown_html(text: str) -> Markup:
     return Markup(clean)
 
 
-def sections_without_sources(record: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in record.get("sections", []) if s["key"] != "sources"]
-
-
 def source_date(src: dict[str, Any]) -> str:
     """The date part of a source reference in the page's language: "2011", or "n.d." ("s.f.", "s.d.")
     for a document that shows no date (``year: null``), then "consulted …" when ``accessed`` is given."""

@@ -10,10 +10,19 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer import vocab
-from indexer.comparable import FIELDS, Answer, Gap, Profile, comparable
-from indexer.regions import OAS_MEMBERS, SUBREGIONS, region_name, subregion
-from indexer.search import clean_query
+from indexer import (
+    OAS_MEMBERS,
+    PROFILE_FIELDS,
+    SUBREGIONS,
+    Answer,
+    Gap,
+    Profile,
+    clean_query,
+    comparable,
+    region_name,
+    subregion,
+    vocab,
+)
 
 from . import data, get_searcher, i18n
 from .i18n import gettext as _
@@ -36,7 +45,7 @@ def _lower(text: str) -> str:
 def profile_from(args: MultiDict) -> Profile:
     """The planner's profile from the query string; an unknown value is a 400 naming the field and a fix."""
     chosen: dict[str, str | None] = {}
-    for field in FIELDS:
+    for field in PROFILE_FIELDS:
         value = (args.get(field) or "").strip()
         if value and value not in vocab.enum_values(field):
             raise BadRequest(
@@ -259,7 +268,7 @@ def start_data(args: MultiDict, lang: str) -> dict[str, Any]:
 def start():
     lang = i18n.current()
     d = start_data(request.args, lang)
-    options = {f: _options(f, lang) for f in FIELDS}
+    options = {f: _options(f, lang) for f in PROFILE_FIELDS}
     return render_template("start.html", d=d, options=options, countries=country_groups(lang))
 
 
@@ -276,7 +285,7 @@ OPENAPI = {
             "parameters": [
                 *(
                     {"name": f, "in": "query", "schema": {"type": "string", "enum": vocab.enum_values(f)}}
-                    for f in FIELDS
+                    for f in PROFILE_FIELDS
                 ),
                 {
                     "name": "countries",

@@ -9,14 +9,12 @@ from urllib.parse import urlencode
 from flask import g, url_for
 from werkzeug.datastructures import MultiDict, iter_multi_items
 
-from indexer.numbers import MESSAGES as NUMBER_MESSAGES
-from indexer.numbers import YEAR_MAX, YEAR_MIN, NumberError, whole_number
-from indexer.search import FILTER_FIELDS, MODES, SORTS
+from indexer import FILTER_FIELDS, MODES, NUMBER_MESSAGES, SORTS, YEAR_MAX, YEAR_MIN, NumberError, whole_number
 
 from .i18n import gettext
 
 
-class BadRequest(ValueError):
+class BadQuery(ValueError):  # named apart from Werkzeug's BadRequest (an HTTP exception)
     """A query-string value that cannot be used; the message names it and the allowed values."""
 
 
@@ -35,14 +33,10 @@ class SearchState:
     def from_args(cls, args: MultiDict, per_page: int = 10) -> SearchState:
         mode = args.get("mode") or "hybrid"
         if mode not in MODES:
-            raise BadRequest(
-                gettext("mode “{value}” is not one of {allowed}", value=mode[:40], allowed=", ".join(MODES))
-            )
+            raise BadQuery(gettext("mode “{value}” is not one of {allowed}", value=mode[:40], allowed=", ".join(MODES)))
         sort = args.get("sort") or "relevance"
         if sort not in SORTS:
-            raise BadRequest(
-                gettext("sort “{value}” is not one of {allowed}", value=sort[:40], allowed=", ".join(SORTS))
-            )
+            raise BadQuery(gettext("sort “{value}” is not one of {allowed}", value=sort[:40], allowed=", ".join(SORTS)))
         page = _int(args, "page", 1, 1, 10_000) or 1
         per_page = _int(args, "per_page", per_page, 1, 100) or per_page
         filters = {}
@@ -142,7 +136,7 @@ def whole(raw: str | None, name: str, lo: int, hi: int, default: int | None = No
     try:
         return whole_number(raw, name, lo, hi)
     except NumberError as exc:
-        raise BadRequest(gettext(NUMBER_MESSAGES[exc.code], **exc.params)) from None
+        raise BadQuery(gettext(NUMBER_MESSAGES[exc.code], **exc.params)) from None
 
 
 def _int(args: MultiDict, name: str, default: int | None, lo: int, hi: int) -> int | None:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from indexer import messages, vocab
 from indexer.model import ERROR, Problem
 
-from . import data, draft, get_searcher, i18n, render
+from . import data, draft, get_searcher, i18n, render, review
 from .community import _lang, bp
 from .errors import respond as render_error
 from .portal import files
@@ -326,6 +326,7 @@ def submit_form():
         channel="web",
         note=sub.note,
     )
+    review.notify(created, "submitted", url_for("submit.track", token=token, lang=lang, _external=True))
     return redirect(url_for("submit.track", token=token, lang=lang, sent=1), code=303)
 
 
@@ -410,7 +411,7 @@ def revise(token: str):
     if form.get("action") != "submit" or sub.errors:
         return _render_submit(sub, lang, mode="revise", token=token, tracked=found), 200, PRIVATE
     try:
-        _store().revise(
+        revised = _store().revise(
             found.id,
             sub.files(),
             case_id=sub.d.case_id,
@@ -419,4 +420,5 @@ def revise(token: str):
         )
     except NotRevisable:
         abort(409, description=i18n.gettext("This submission is closed: it can no longer be revised."))
+    review.notify(revised, "revised")
     return redirect(url_for("submit.track", token=token, lang=lang, revised=1), code=303)

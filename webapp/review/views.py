@@ -532,7 +532,13 @@ def preview(submission_id: int):
 @login_required
 def audit():
     entries = get_store().audit(limit=500)
-    return render_template("review/audit.html", entries=entries, audit_labels=AUDIT_LABELS, logout=LogoutForm())
+    return render_template(
+        "review/audit.html",
+        entries=entries,
+        audit_labels=AUDIT_LABELS,
+        status_labels=STATUS_LABELS,
+        logout=LogoutForm(),
+    )
 
 
 @bp.after_request
