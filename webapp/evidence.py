@@ -16,7 +16,7 @@ from indexer import MATRIX_VIEWS as VIEWS
 from . import get_searcher, i18n, render
 from .i18n import N_
 from .i18n import gettext as _
-from .state import URL_SAFE, BadRequest, SearchState
+from .state import URL_SAFE, BadQuery, SearchState
 
 bp = Blueprint("evidence", __name__)
 STEPS = 5  # shades of a non-empty cell
@@ -35,7 +35,7 @@ def _label(field: str, value: str, lang: str) -> str:
 def _view(args) -> str:  # noqa: ANN001
     view = args.get("view") or "problems"
     if view not in VIEWS:
-        raise BadRequest(_("view “{value}” is not one of {allowed}", value=view[:40], allowed=", ".join(VIEWS)))
+        raise BadQuery(_("view “{value}” is not one of {allowed}", value=view[:40], allowed=", ".join(VIEWS)))
     return view
 
 

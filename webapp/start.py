@@ -26,7 +26,7 @@ from indexer import (
 
 from . import data, get_searcher, i18n
 from .i18n import gettext as _
-from .state import BadRequest, whole
+from .state import BadQuery, whole
 
 bp = Blueprint("start", __name__)
 PER_PAGE = 10
@@ -48,7 +48,7 @@ def profile_from(args: MultiDict) -> Profile:
     for field in PROFILE_FIELDS:
         value = (args.get(field) or "").strip()
         if value and value not in vocab.enum_values(field):
-            raise BadRequest(
+            raise BadQuery(
                 _(
                     "{field} “{value}” is not a value of the registration format: choose one in the form.",
                     field=i18n.field_name(field),
@@ -58,7 +58,7 @@ def profile_from(args: MultiDict) -> Profile:
         chosen[field] = value or None
     country = (args.get("countries") or "").strip().upper() or None
     if country and country not in OAS_MEMBERS:
-        raise BadRequest(
+        raise BadQuery(
             _(
                 "“{value}” is not the code of an OAS member state (ISO 3166-1, two letters such as GT).",
                 value=country[:40],
