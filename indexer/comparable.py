@@ -30,7 +30,7 @@ import numpy as np
 from .regions import same_subregion, subregion
 
 FIELDS = ("problems", "target_population", "setting")
-PROFILE_FIELDS = FIELDS  # the name the web app imports (indexer.PUBLIC)
+PROFILE_FIELDS = FIELDS  # the names the web app imports (indexer.PUBLIC; a module's own name would be the module)
 WEIGHTS = {"problems": 3.0, "target_population": 2.0, "setting": 2.0, "country": 1.0, "subregion": 0.5}
 DESCRIPTION_WEIGHT = 3.0
 DESCRIPTION_CANDIDATES = 50  # cases scored by the description's hybrid search (its best 50)
@@ -178,3 +178,6 @@ def gaps(cat, profile: Profile) -> list[Gap]:  # noqa: ANN001
         countries = [profile.country, *same_subregion(profile.country)] if region else [profile.country]
         lines.append(gap(cat, {"problems": [profile.problems], "countries": countries}))
     return lines
+
+
+rank_comparable = comparable

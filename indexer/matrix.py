@@ -89,3 +89,6 @@ def shade(count: int, top: int, steps: int = 5) -> int:
     if count <= 0 or top <= 0:
         return 0
     return max(1, min(steps, -(-count * steps // top)))
+
+
+count_matrix = matrix  # the name the web app imports (indexer.PUBLIC)

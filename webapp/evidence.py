@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from indexer import FILTER_FIELDS, SUBREGIONS, Matrix, matrix, region_name, shade, vocab, write_csv
+from indexer import FILTER_FIELDS, SUBREGIONS, Matrix, count_matrix, region_name, shade, vocab, write_csv
 from indexer import MATRIX_VIEWS as VIEWS
 
 from . import get_searcher, i18n, render
@@ -72,7 +72,7 @@ def evidence_data(args, lang: str) -> dict[str, Any]:  # noqa: ANN001
     view = _view(args)
     state = SearchState.from_args(args)
     filters = {k: list(v) for k, v in state.filters.items()}
-    m: Matrix = matrix(get_searcher().catalog, view, filters)
+    m: Matrix = count_matrix(get_searcher().catalog, view, filters)
     top = m.max
     keep = {k: v for k, v in m.filters.items()}
     link = Links(keep, lang)

@@ -18,7 +18,7 @@ from indexer import (
     Gap,
     Profile,
     clean_query,
-    comparable,
+    rank_comparable,
     region_name,
     subregion,
     vocab,
@@ -235,7 +235,7 @@ def start_data(args: MultiDict, lang: str) -> dict[str, Any]:
     }
     if profile.empty:
         return out
-    answer: Answer = comparable(get_searcher(), profile, lang, page, PER_PAGE)
+    answer: Answer = rank_comparable(get_searcher(), profile, lang, page, PER_PAGE)
     region = answer.subregion
     pages = max(1, -(-answer.total // PER_PAGE))
     out.update(
