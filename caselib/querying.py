@@ -75,33 +75,8 @@ def search(
     s = _open_searcher(index_dir, model)
     r = s.search(query, mode=mode, filters=flt, years=years, sort=sort, per_page=limit)
 
-    def hit_json(h) -> dict:  # noqa: ANN001
-        return {
-            "id": h.id,
-            "title": h.title,
-            "title_original": h.title_original,
-            "score": h.score,
-            "match": h.match,
-            "snippet": h.snippet,
-            "url": f"/cases/{h.id}",
-        }
-
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "query": r.query,
-                    "mode": r.mode,
-                    "total": r.total,
-                    "results": [hit_json(h) for h in r.hits],
-                    "related": [hit_json(h) for h in r.related],
-                    "facets": r.facets,
-                    "suggestion": r.suggestion,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+    if as_json:  # the same fields as the JSON API's (indexer/results.py)
+        click.echo(json.dumps(r.to_dict(), ensure_ascii=False, indent=2))
         return
     if r.message:
         click.echo(f"note: {r.message}", err=True)
@@ -130,26 +105,8 @@ def similar(case_id: str, index_dir: Path, model: str | None, limit: int, as_jso
     except KeyError:
         raise BadInput(f"no case '{case_id}' in the index; list ids with `caselib search ''`") from None
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "id": case_id,
-                    "similar": [
-                        {
-                            "id": x.id,
-                            "title": x.title,
-                            "title_original": x.title_original,
-                            "score": x.score,
-                            "shared": x.shared,
-                            "url": f"/cases/{x.id}",
-                        }
-                        for x in sims
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        sims_json = [x.to_dict() for x in sims]
+        click.echo(json.dumps({"id": case_id, "similar": sims_json}, ensure_ascii=False, indent=2))
         return
     for x in sims:
         why = "; ".join(f"{k}: {', '.join(v)}" for k, v in x.shared.items()) or "similar text"

@@ -59,6 +59,22 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 QUERY_SYNTAX = re.compile(r'"|\b(AND|OR|NOT)\b|(^|\s)[+-]\w')
 
 
+def content_words(query: str) -> str:
+    """``query`` without the stop words of its language (``speller.query_language``: es, pt or en);
+    unchanged when its language is unclear or nothing else would be left. Each field drops only
+    its own language's stop words, so a Portuguese query's ``na`` or ``que`` used to score in
+    English and Spanish text (docs/search.md)."""
+    from . import speller
+
+    words = _WORD.findall(query)
+    lang = speller.query_language([fold(w) for w in words])
+    if lang is None:
+        return query
+    stops = folded_stopwords(lang)
+    kept = [w for w in words if fold(w.lower()) not in stops]
+    return " ".join(kept) if kept and len(kept) < len(words) else query
+
+
 @dataclass
 class KeywordHits:
     ids: list[str]  # ranked
@@ -182,8 +198,9 @@ class KeywordIndex:
                 pass
         terms = []
         schema = self._ix.schema
+        words = content_words(query)  # as ``plain_rows``: the query language's stop words dropped
         for name, boost in BOOSTS.items():
-            for tok in schema[name].analyzer(query):
+            for tok in schema[name].analyzer(words):
                 terms.append(Term(name, tok.text, boost=boost))
         return Or(terms) if terms else None
 
@@ -194,8 +211,9 @@ class KeywordIndex:
             return None
         schema = self._ix.schema
         rows = []
+        words = content_words(query)  # the query language's stop words score in no field
         for name in TEXT_FIELDS:
-            for tok in schema[name].analyzer(query):
+            for tok in schema[name].analyzer(words):
                 r = self.terms.row(name, tok.text)
                 if r is not None:
                     rows.append(r)

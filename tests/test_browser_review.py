@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,10 @@ def site(tmp_path_factory):
     )
     app.extensions["caselib.portal"] = store
     with serving(app, "waitress-review-test") as url:
+        # the first case page and search of a process take ~20 s on a loaded machine (lazy loading in the
+        # engine): pay it here, not inside a page's 15 s timeout
+        for path in ("/cases/panama-vecinos-vigilantes?lang=es", "/search?q=policia&lang=es"):
+            urllib.request.urlopen(url + path, timeout=300).read()
         yield {"url": url, "repo": repo, "store": store}
     store.dispose()
 

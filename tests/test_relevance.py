@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import search as search_mod
+from indexer import ranking as search_mod
 
 
 def test_results_are_close_matches_and_related_only_when_none_is(hash_searcher):
@@ -73,3 +73,27 @@ def test_close_hits_are_labelled_on_cards_and_in_the_api(client):
     assert all(h["match"] == "close" for h in api["results"]) and api["related"] == []
     html = client.get("/search?q=Vecinos+Vigilantes&lang=en").get_data(as_text=True)
     assert 'class="closeness close"' in html and "Close match" in html
+
+
+def test_cli_json_and_api_give_the_same_hit_fields(hash_index, client):
+    """One serialisation (``Hit.to_dict``): ``caselib search --json`` prints what the API sends,
+    the API adding only its labels and links."""
+    import json
+
+    from click.testing import CliRunner
+
+    from caselib.cli import main
+
+    q = "policía comunitaria en cuadrantes"
+    out = CliRunner().invoke(main, ["search", q, "--index", str(hash_index), "--model", "hash-test", "--json"])
+    assert out.exit_code == 0, out.output
+    cli = json.loads(out.output)
+    api = client.get("/api/search", query_string={"q": q, "lang": "en"}).get_json()
+    assert [h["id"] for h in cli["results"]] == [h["id"] for h in api["results"]]
+    assert cli["total"] == api["total"] and cli["related"] == [] == api["related"]
+    web_only = {"language", "original_lang", "section_label", "api_url"}
+    for c, a in zip(cli["results"], api["results"], strict=True):
+        assert set(a) - set(c) == web_only
+        same = set(c) - {"countries", "pillars", "themes", "url"}  # labelled and localised links on the web
+        assert {k: c[k] for k in same} == {k: a[k] for k in same}
+        assert c["match"] == "close" and c["url"] == f"/cases/{c['id']}"

@@ -207,3 +207,16 @@ def test_portuguese_text_goes_to_portuguese_fields(cases_dir):
     stems = [[t.text for t in schema["title_pt"].analyzer(w)] for w in ("vidas", "vida")]
     assert stems[0] == stems[1]
     assert [t.text for t in schema["title_pt"].analyzer("pela")] == []  # a Portuguese stop word
+
+
+def test_the_query_languages_stop_words_score_nowhere(hash_index):
+    """A Portuguese query's ``na``/``que`` are no Spanish or English stop words: they used to score in
+    Spanish and English text. The query's own language's stop words are dropped in every field."""
+    kw = KeywordIndex.open(current_build(hash_index) / "keyword")
+    try:
+        content = kw.scores("violência doméstica")
+        assert np.array_equal(kw.scores("violência doméstica na que"), content)
+        assert kw.scores("na que") is not None  # nothing but stop words: left as typed
+        assert kw.scores("the police") is not None and kw.scores("the police").any()
+    finally:
+        kw.close()

@@ -69,29 +69,15 @@ def section_label(heading: str | None, lang: str) -> str | None:
 
 
 def hit_dict(hit, lang: str) -> dict[str, Any]:
-    title, title_lang, summary, summary_lang = hit.localized(lang)  # the reader's language where a version has it
+    """``Hit.to_dict`` (the fields ``caselib search --json`` prints too) with the page's labels and links."""
     rec = get_searcher().record(hit.id) or {}
-    return {
-        "id": hit.id,
-        "title": title,
-        "title_lang": title_lang,
-        "title_original": hit.title_original if hit.title_original != title else None,
+    return hit.to_dict(lang) | {
         "language": rec.get("language") or "en",
         "original_lang": original_language(rec),
-        "score": hit.score,
-        "snippet": hit.snippet,
-        "snippet_lang": hit.snippet_lang,
-        "matched_section": hit.matched_section,
-        "match": hit.match,
         "section_label": section_label(hit.matched_section, lang),
-        "ranks": hit.ranks,
-        "summary": summary,
-        "summary_lang": summary_lang,
         "countries": labelled("countries", hit.countries, lang),
         "pillars": labelled("pillars", hit.pillars, lang),
         "themes": labelled("themes", hit.themes, lang),
-        "start_year": hit.start_year,
-        "institution": hit.institution,
         "url": url_for("pages.case", case_id=hit.id, lang=lang, _external=False),
         "api_url": url_for("api.case", case_id=hit.id),
     }
@@ -321,21 +307,15 @@ def similar_data(case_id: str, lang: str, k: int = 5) -> list[dict[str, Any]]:
         sims = get_searcher().similar(case_id, k)
     except KeyError:
         abort(404, description=not_found(case_id))
-    out = []
-    for s in sims:
-        shared = {f: labelled(f, vs, lang) for f, vs in s.shared.items()}
-        out.append(
-            {
-                "id": s.id,
-                "title": s.title,
-                "title_original": s.title_original,
-                "score": s.score,
-                "shared": shared,
-                "url": url_for("pages.case", case_id=s.id, lang=lang),
-                "api_url": url_for("api.case", case_id=s.id),
-            }
-        )
-    return out
+    return [
+        s.to_dict()
+        | {
+            "shared": {f: labelled(f, vs, lang) for f, vs in s.shared.items()},
+            "url": url_for("pages.case", case_id=s.id, lang=lang),
+            "api_url": url_for("api.case", case_id=s.id),
+        }
+        for s in sims
+    ]
 
 
 def facets_data(state: SearchState, lang: str) -> dict[str, Any]:
