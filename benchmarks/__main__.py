@@ -10,7 +10,9 @@ Runs, one after the other (never in parallel: they would measure each other):
    each size, and the real model's query-encoding time;
 3. ``bench_web``: requests/s, latency and errors of the served app at each size, and the server's
    peak RSS with the packaged model resident (as in production);
-4. ``bench_map``: the server time of /map and /api/map at each size (goal: 150 ms at 10,000 cases).
+4. ``bench_map``: the server time of /map and /api/map at each size (goal: 150 ms at 10,000 cases);
+5. ``bench_pages``: the server time of the /start and /evidence pages at each size (goal: 150 ms
+   at 10,000 cases).
 
 Synthetic libraries and their hash-embedder indexes are generated under ``--root`` when missing
 (the 100,000-case library takes about 40 minutes to build here, once). ``--quick`` shrinks every
@@ -40,7 +42,7 @@ def main() -> None:
     ap.add_argument("--root", default="/tmp", help="where syn<N>k/ and ix<N>k/ live (generated if missing)")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 1,000 cases, few repeats")
     ap.add_argument("--note", default="", help="a remark printed with each table (e.g. 'idle machine')")
-    ap.add_argument("--skip", default="", help="comma-separated: index, search, web, map")
+    ap.add_argument("--skip", default="", help="comma-separated: index, search, web, map, pages")
     args = ap.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     sizes = "1000" if args.quick else args.sizes
@@ -60,6 +62,9 @@ def main() -> None:
     if "map" not in skip:
         repeat = "5" if args.quick else "30"
         run(["benchmarks.bench_map", "--sizes", sizes, "--index-root", args.root, "--repeat", repeat, *note])
+    if "pages" not in skip:
+        repeat = "5" if args.quick else "30"
+        run(["benchmarks.bench_pages", "--sizes", sizes, "--index-root", args.root, "--repeat", repeat, *note])
 
 
 if __name__ == "__main__":

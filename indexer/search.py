@@ -289,6 +289,12 @@ class Searcher:
         st = self._state
         return st.catalog.facet_counts(st.catalog.mask(filters, years), names)
 
+    @property
+    def catalog(self) -> Catalog:
+        """The opened build's catalog (ids, facet masks and counts, records). Several calls on one
+        catalog object see one build, even if a new one is swapped in meanwhile."""
+        return self._state.catalog
+
     def spread(
         self,
         field: str,

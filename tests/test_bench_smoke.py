@@ -46,3 +46,27 @@ def test_bench_map_on_30_cases(tmp_path, capsys):
     assert all(r["n"] == 3 and r["median"] > 0 for r in out["rows"].values())
     bench_map.report(out)
     assert "| map-filtered | 3 |" in capsys.readouterr().out
+
+
+def test_bench_pages_on_30_cases(tmp_path, capsys):
+    from benchmarks import bench_pages
+
+    cases = generate(tmp_path / "syn30", 30)
+    index_dir = tmp_path / "ix30"
+    build_index(cases, index_dir, embedder=bench_search.hash_embedder(), log=lambda m: None)
+    out = bench_pages.measure(index_dir, repeat=2)
+    assert out["cases"] == 30
+    assert set(out["rows"]) == {
+        "start",
+        "search-reference",
+        "start-no-description",
+        "evidence-problems",
+        "evidence-themes",
+        "evidence-countries",
+        "evidence-filtered",
+    }
+    assert all(r["n"] == 2 and r["median"] > 0 for r in out["rows"].values())
+    urls = bench_pages.start_urls(20)
+    assert len(set(urls)) == 20 and all("q=" in u for u in urls)  # no two timed /start requests alike
+    bench_pages.report(out)
+    assert "| evidence-countries | 2 |" in capsys.readouterr().out

@@ -149,6 +149,15 @@ def routes(app, client) -> list[tuple[str, str, int, dict | None]]:
         ("GET", "/map?pillars=prevention&evidence_stage=evaluated&year_from=2000", 200, None),
         ("GET", "/map?year_to=3000", 400, None),
         ("GET", "/draft", 200, None),
+        ("GET", "/start", 200, None),
+        ("GET", "/start?problems=extortion&target_population=transport-workers&countries=GT&q=extorsion", 200, None),
+        ("GET", "/start?problems=terrorism&setting=schools&countries=BR", 200, None),
+        ("GET", "/start?problems=nope", 400, None),
+        ("GET", "/evidence", 200, None),
+        ("GET", "/evidence?view=themes&pillars=prevention", 200, None),
+        ("GET", "/evidence?view=countries", 200, None),
+        ("GET", "/evidence.csv?view=countries", 200, None),
+        ("GET", "/evidence?view=colours", 400, None),
         ("POST", "/draft", 200, {"action": "check", "title": "Patrols", "countries": "Panama", "period.start": "x"}),
         ("POST", "/draft", 200, {"action": "download", "related": "no-such-case"}),
         ("GET", "/submit", 200, None),
@@ -192,6 +201,8 @@ API_ERRORS = [
     ("/api/search?year_to=3000", 400),
     (f"/api/cases/{CASE}/similar?limit=51", 400),
     ("/api/compare?ids=a,b,c,d,e", 400),
+    ("/api/start?countries=XX", 400),
+    ("/api/evidence?view=colours", 400),
 ]
 
 

@@ -81,7 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     i18n.init_app(app)
-    from . import api, atlas, community, errors, pages, portal, releases, review, submit
+    from . import api, atlas, community, errors, evidence, pages, portal, releases, review, start, submit
 
     portal.init_app(app)  # configuration only: the database is opened at the portal's first use
     review.init_app(app)  # /review: accounts, queue, decisions; session cookies' flags
@@ -96,6 +96,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(community.bp)
     app.register_blueprint(submit.portal)
     app.register_blueprint(releases.bp)
+    app.register_blueprint(start.bp)
+    app.register_blueprint(evidence.bp)
     app.register_blueprint(atlas.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.init_app(app)

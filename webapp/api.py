@@ -453,6 +453,7 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            **_page_paths(),
         },
         "components": {
             "schemas": {
@@ -715,6 +716,13 @@ def openapi_document() -> dict:
             }
         },
     }
+
+
+def _page_paths() -> dict:
+    """The JSON of pages that live in their own blueprints (/start, /evidence)."""
+    from . import evidence, start
+
+    return {**start.OPENAPI, **evidence.OPENAPI}
 
 
 def _ok(ref: str) -> dict:

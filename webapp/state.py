@@ -33,14 +33,10 @@ class SearchState:
     def from_args(cls, args: MultiDict, per_page: int = 10) -> SearchState:
         mode = args.get("mode") or "hybrid"
         if mode not in MODES:
-            raise BadQuery(
-                gettext("mode “{value}” is not one of {allowed}", value=mode[:40], allowed=", ".join(MODES))
-            )
+            raise BadQuery(gettext("mode “{value}” is not one of {allowed}", value=mode[:40], allowed=", ".join(MODES)))
         sort = args.get("sort") or "relevance"
         if sort not in SORTS:
-            raise BadQuery(
-                gettext("sort “{value}” is not one of {allowed}", value=sort[:40], allowed=", ".join(SORTS))
-            )
+            raise BadQuery(gettext("sort “{value}” is not one of {allowed}", value=sort[:40], allowed=", ".join(SORTS)))
         page = _int(args, "page", 1, 1, 10_000) or 1
         per_page = _int(args, "per_page", per_page, 1, 100) or per_page
         filters = {}
