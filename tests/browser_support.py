@@ -20,6 +20,24 @@ ARGS = [
 TIMEOUT_MS = 15_000
 
 
+# The first search and the first case page of a process load the speller's word lists and torch
+# (for similar cases): seconds on an idle machine, over 15 s on a busy one. Paid here, once per
+# server, with a generous timeout, so no test's page-load timeout has to absorb it.
+WARM_PATHS = ("/search?q=polic%C3%ADa+comunitaria", "/cases/panama-vecinos-vigilantes")
+
+
+def warm(base: str, paths: tuple[str, ...] = WARM_PATHS, timeout: float = 300) -> None:
+    """Request ``paths`` once (any status is fine: the point is loading what the first request loads)."""
+    import urllib.error
+    import urllib.request
+
+    for path in paths:
+        try:
+            urllib.request.urlopen(base + path, timeout=timeout).read()  # noqa: S310 - loopback test server
+        except (urllib.error.URLError, TimeoutError, OSError):
+            pass
+
+
 @contextmanager
 def serving(app, name: str = "waitress-test") -> Iterator[str]:
     """Serve ``app`` with waitress on a free loopback port; yields the base URL."""
@@ -28,8 +46,10 @@ def serving(app, name: str = "waitress-test") -> Iterator[str]:
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    warm(base)
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield base
     finally:
         server.close()
         thread.join(timeout=10)
