@@ -286,9 +286,14 @@ def _snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def test_no_get_route_writes_to_disk(lib, ix, tmp_path, monkeypatch):
+def test_no_get_route_writes_to_disk(lib, ix, tmp_path, tmp_path_factory, monkeypatch):
     build_index(lib, ix, embedder=EMB, log=quiet, progress=False)
-    app = create_app({"INDEX_DIR": str(ix), "MODEL": "hash-test", "TESTING": True})
+    # The portal's database is the one thing a GET may create: its migrations run at first use
+    # (webapp/portal/store.py). It lives outside the folders watched here (the repo and tmp_path).
+    portal_db = tmp_path_factory.mktemp("portal-db") / "portal.sqlite3"
+    app = create_app(
+        {"INDEX_DIR": str(ix), "MODEL": "hash-test", "TESTING": True, "PORTAL_DATABASE_URL": f"sqlite:///{portal_db}"}
+    )
     client = app.test_client()
     cid = BASE[0]
     examples = {
@@ -296,6 +301,8 @@ def test_no_get_route_writes_to_disk(lib, ix, tmp_path, monkeypatch):
         "collection_id": "youth-violence-prevention",
         "field": "countries",
         "name": "caselib-data-2026-01-01.zip",
+        "token": "not-a-real-token",
+        "int:submission_id": "1",
     }
     urls = []
     for rule in app.url_map.iter_rules():

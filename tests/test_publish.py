@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import publish as pub
+import indexer.publish as pub
 from indexer.build import build_index
 from indexer.embedders import HashEmbedder
 from indexer.publish import Person, PublishError, check_files, file_hashes, publish

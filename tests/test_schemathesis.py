@@ -37,6 +37,8 @@ OPERATIONS = [
     "GET /api/collections/{collection_id}",
     "GET /api/compare",
     "GET /api/map",
+    "GET /api/start",
+    "GET /api/evidence",
     # random JSON objects: nearly all answer 422 with the validator's problems, never 5xx
     "POST /api/submissions",
 ]

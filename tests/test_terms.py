@@ -164,13 +164,13 @@ def test_incremental_centroids_equal_a_full_build(tmp_path, library, build):
 def test_hybrid_candidates_tied_at_the_cut_keep_the_lowest_rows():
     from types import SimpleNamespace
 
-    from indexer.search import Searcher
+    from indexer.ranking import keyword_rows
 
     dense = np.array([0.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0, 0.5])
     st = SimpleNamespace(keyword=SimpleNamespace(scores=lambda q: dense.copy()))
-    rows, scores = Searcher._keyword(st, "q", np.ones(len(dense), dtype=bool), {}, (None, None), 4)
+    rows, scores = keyword_rows(st, "q", np.ones(len(dense), dtype=bool), {}, (None, None), 4)
     assert rows.tolist() == [4, 1, 2, 3] and scores.tolist() == [3.0, 2.0, 1.0, 1.0]
-    every, _ = Searcher._keyword(st, "q", np.ones(len(dense), dtype=bool), {}, (None, None), None)
+    every, _ = keyword_rows(st, "q", np.ones(len(dense), dtype=bool), {}, (None, None), None)
     assert every.tolist() == [4, 1, 2, 3, 5, 6, 7]
 
 
