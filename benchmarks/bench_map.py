@@ -15,14 +15,12 @@ last byte of the rendered page in this process — the server's time, without a 
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_search import ensure_index, hash_embedder
+from benchmarks.bench_search import hash_embedder
+from benchmarks.page_cli import run_page_benchmark
 
 GOAL_MS = 150.0
 LANGS = ("es", "pt", "en")
@@ -71,16 +69,7 @@ def report(result: dict, note: str = "") -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="10000")
-    ap.add_argument("--index-root", type=Path, default=Path("/tmp"))
-    ap.add_argument("--repeat", type=int, default=30)
-    ap.add_argument("--note", default="", help="a remark printed with each table (e.g. 'idle machine')")
-    args = ap.parse_args()
-    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        result = measure(ensure_index(size, args.index_root, args.index_root), args.repeat)
-        report(result, args.note)
-        print("RESULT " + json.dumps(result), file=sys.stderr)
+    run_page_benchmark(__doc__, measure, report)
 
 
 if __name__ == "__main__":

@@ -21,17 +21,15 @@ shared machine's waiting for a core does not inflate. Pages:
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import random
 import statistics
-import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from benchmarks.bench_search import QUERIES, ensure_index, hash_embedder
+from benchmarks.bench_search import QUERIES, hash_embedder
+from benchmarks.page_cli import run_page_benchmark
 
 GOAL_MS = 150.0
 LANGS = ("es", "pt", "en")
@@ -131,16 +129,7 @@ def report(result: dict, note: str = "") -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="10000")
-    ap.add_argument("--index-root", type=Path, default=Path("/tmp"))
-    ap.add_argument("--repeat", type=int, default=30)
-    ap.add_argument("--note", default="", help="a remark printed with each table (e.g. 'idle machine')")
-    args = ap.parse_args()
-    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        result = measure(ensure_index(size, args.index_root, args.index_root), args.repeat)
-        report(result, args.note)
-        print("RESULT " + json.dumps(result), file=sys.stderr)
+    run_page_benchmark(__doc__, measure, report)
 
 
 if __name__ == "__main__":
